@@ -1,0 +1,3 @@
+import type { Extractor } from "../types.js";
+
+export const javascriptExtractors: readonly Extractor[] = [];

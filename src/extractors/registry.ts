@@ -1,0 +1,17 @@
+import { goExtractors } from "./go/index.js";
+import { javascriptExtractors } from "./javascript/index.js";
+import { osExtractors } from "./os/index.js";
+import { osReleaseExtractor } from "./os/os-release.js";
+import { pythonExtractors } from "./python/index.js";
+import { rustExtractors } from "./rust/index.js";
+import type { Extractor } from "./types.js";
+
+/** Every extractor, OS detection first. */
+export const allExtractors: readonly Extractor[] = [
+  osReleaseExtractor,
+  ...osExtractors,
+  ...javascriptExtractors,
+  ...pythonExtractors,
+  ...goExtractors,
+  ...rustExtractors,
+];

@@ -1,0 +1,3 @@
+import type { Extractor } from "../types.js";
+
+export const rustExtractors: readonly Extractor[] = [];

@@ -1,0 +1,175 @@
+import { constants, type Dirent, lstatSync, opendirSync, readlinkSync } from "node:fs";
+import { open, readFile as fsReadFile, lstat } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  DEFAULT_MAX_READ_BYTES,
+  type EntryKind,
+  type FileHandle,
+  type FileTree,
+  SourceError,
+  type TreeEntry,
+} from "./types.js";
+
+const MAX_SYMLINK_HOPS = 40;
+
+function kindOf(d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+  if (d.isFile()) return "file";
+  if (d.isDirectory()) return "dir";
+  if (d.isSymbolicLink()) return "symlink";
+  return "other";
+}
+
+/** Splits a tree path into components, rejecting NUL bytes. */
+function components(path: string): string[] {
+  if (path.includes("\0")) throw new SourceError(path, "path contains a NUL byte");
+  return path.split("/").filter((c) => c !== "" && c !== ".");
+}
+
+/**
+ * A directory on the local disk treated as a root filesystem: absolute symlink targets are
+ * re-rooted here, and a link that climbs above the root is refused rather than followed.
+ */
+export class DirectoryTree implements FileTree {
+  readonly description: string;
+
+  constructor(readonly root: string) {
+    this.description = `directory ${root}`;
+  }
+
+  async walk(visit: (entry: TreeEntry) => undefined | "skip" | Promise<undefined | "skip">): Promise<void> {
+    // Synchronous directory reads are markedly faster than the promise API for many small
+    // directories; the visitor is still allowed to be async.
+    const stack: string[] = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop()!;
+      const abs = rel === "" ? this.root : join(this.root, rel);
+      let dir: ReturnType<typeof opendirSync>;
+      try {
+        dir = opendirSync(abs);
+      } catch {
+        continue; // unreadable directory: nothing we can inventory there
+      }
+      const children: string[] = [];
+      try {
+        let d: Dirent | null = dir.readSync();
+        while (d !== null) {
+          const childRel = rel === "" ? d.name : `${rel}/${d.name}`;
+          const kind = kindOf(d);
+          let size = 0;
+          let mode = 0;
+          if (kind === "file") {
+            try {
+              const st = lstatSync(join(abs, d.name));
+              size = st.size;
+              mode = st.mode & 0o7777;
+            } catch {
+              // vanished between readdir and lstat
+            }
+          }
+          const r = visit({ path: childRel, kind, size, mode });
+          const verdict = r instanceof Promise ? await r : r;
+          if (kind === "dir" && verdict !== "skip") children.push(childRel);
+          d = dir.readSync();
+        }
+      } finally {
+        dir.closeSync();
+      }
+      // Reverse so the walk visits directories in readdir order.
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+  }
+
+  /** Resolves a tree path to an absolute host path, following symlinks inside the root only. */
+  resolve(path: string): string {
+    let pending = components(path);
+    const resolved: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (part === "..") {
+        if (resolved.length === 0) throw new SourceError(path, "path climbs above the root");
+        resolved.pop();
+        continue;
+      }
+      const candidate = join(this.root, ...resolved, part);
+      let isLink = false;
+      try {
+        isLink = lstatSync(candidate).isSymbolicLink();
+      } catch {
+        // absent: the open/read that follows reports it
+      }
+      if (!isLink) {
+        resolved.push(part);
+        continue;
+      }
+      if (++hops > MAX_SYMLINK_HOPS) throw new SourceError(path, "too many levels of symbolic links");
+      const target = readlinkSync(candidate);
+      if (target.startsWith("/")) resolved.length = 0; // absolute links are relative to the root
+      const targetParts = components(target);
+      // Relative targets resolve against the link's directory; a climb above the root is an escape.
+      let depth = resolved.length;
+      for (const t of targetParts) {
+        if (t === "..") depth--;
+        else depth++;
+        if (depth < 0) {
+          throw new SourceError(path, `symbolic link ${resolved.concat(part).join("/")} -> ${target} points outside the root`);
+        }
+      }
+      pending = [...targetParts, ...pending];
+    }
+    return join(this.root, ...resolved);
+  }
+
+  async stat(path: string): Promise<TreeEntry | undefined> {
+    let abs: string;
+    try {
+      abs = this.resolve(path);
+    } catch {
+      return undefined;
+    }
+    try {
+      const st = await lstat(abs);
+      return { path, kind: kindOf(st), size: st.size, mode: st.mode & 0o7777 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async readFile(path: string, options?: { maxBytes?: number }): Promise<Buffer> {
+    const max = options?.maxBytes ?? DEFAULT_MAX_READ_BYTES;
+    const abs = this.resolve(path);
+    const st = await lstat(abs).catch((e: NodeJS.ErrnoException) => {
+      throw new SourceError(path, e.code === "ENOENT" ? "no such file" : e.message);
+    });
+    if (!st.isFile()) throw new SourceError(path, "not a regular file");
+    if (st.size > max) throw new SourceError(path, `file is ${st.size} bytes, over the ${max}-byte limit`);
+    return fsReadFile(abs, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+  }
+
+  async open(path: string): Promise<FileHandle> {
+    const abs = this.resolve(path);
+    const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
+      throw new SourceError(path, e.code === "ENOENT" ? "no such file" : e.message);
+    });
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      throw new SourceError(path, "not a regular file");
+    }
+    return {
+      size: st.size,
+      async read(position: number, length: number): Promise<Buffer> {
+        const n = Math.max(0, Math.min(length, st.size - position));
+        const buf = Buffer.alloc(n);
+        let done = 0;
+        while (done < n) {
+          const { bytesRead } = await fh.read(buf, done, n - done, position + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === n ? buf : buf.subarray(0, done);
+      },
+      close: () => fh.close(),
+    };
+  }
+}
