@@ -1,0 +1,154 @@
+import { writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { openTarget, scanTree } from "../pipeline/scan.js";
+import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
+import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
+import { Progress } from "./progress.js";
+import { renderTable, summaryLine } from "./render.js";
+
+/** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 an error. */
+export const EXIT_FINDINGS = 1;
+export const EXIT_ERROR = 2;
+
+/** A failure the user can act on: printed without a stack trace. */
+export class UsageError extends Error {}
+
+export function defaultDataDir(): string {
+  return process.env["VIGIL_DATA_DIR"] || join(homedir(), ".vigil");
+}
+
+function parseSeverity(value: string): Severity {
+  const v = value.toUpperCase() as Severity;
+  if (!SEVERITIES.includes(v)) {
+    throw new InvalidArgumentError(`expected one of ${SEVERITIES.join(", ")}`);
+  }
+  return v;
+}
+
+function dataDirOf(cmd: Command): string {
+  const opts = cmd.optsWithGlobals<{ dataDir?: string }>();
+  return resolve(opts.dataDir ?? defaultDataDir());
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("vigil")
+    .description("Continuous vulnerability management you run yourself.")
+    .option("--data-dir <dir>", "where Vigil keeps its databases (env VIGIL_DATA_DIR)", undefined)
+    .option("-q, --quiet", "no progress output on stderr")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("scan")
+    .description("inventory a directory or root filesystem and match it against the advisory database")
+    .argument("<target>", "directory or root filesystem to scan")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists", parseSeverity)
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .action(async (target: string, opts: { format: string; failOn?: Severity; output?: string }, cmd: Command) => {
+      const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+      const store = openStoreForScan(dataDirOf(cmd));
+      const progress = new Progress(!quiet);
+      try {
+        const result = await scanTree(target, openTarget(target), store, {
+          onProgress: (p) => progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
+        });
+        progress.stop();
+        const report =
+          opts.format === "json"
+            ? JSON.stringify(
+                {
+                  findings: result.findings,
+                  inventory: { os: result.inventory.os, packages: result.inventory.packages },
+                  warnings: result.inventory.warnings,
+                },
+                null,
+                2,
+              ) + "\n"
+            : renderTable(result);
+        if (opts.output) writeFileSync(opts.output, report);
+        else process.stdout.write(report);
+        for (const w of result.inventory.warnings) {
+          process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
+        }
+        if (!quiet || opts.output) process.stderr.write(`${summaryLine(result)}\n`);
+        if (opts.failOn) {
+          const threshold = severityRank(opts.failOn);
+          if (result.findings.some((f) => severityRank(f.severity) >= threshold)) process.exitCode = EXIT_FINDINGS;
+        }
+      } finally {
+        progress.stop();
+        store.close();
+      }
+    });
+
+  const db = program.command("db").description("manage the advisory database");
+  db.command("update")
+    .description("download advisory feeds (or import them from a mirror directory)")
+    .option("--mirror <dir>", "import from a directory laid out like the public feeds, offline")
+    .option("--feeds <names>", "comma-separated feed names (default: all)")
+    .action(async (opts: { mirror?: string; feeds?: string }, cmd: Command) => {
+      const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+      const ok = await dbUpdate(dataDirOf(cmd), {
+        ...(opts.mirror ? { mirror: resolve(opts.mirror) } : {}),
+        ...(opts.feeds ? { feeds: opts.feeds.split(",").map((s) => s.trim()) } : {}),
+        quiet,
+      });
+      if (!ok) process.exitCode = EXIT_ERROR;
+    });
+  db.command("status")
+    .description("show feeds, record counts and last update")
+    .option("--json", "machine-readable output")
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      process.stdout.write(dbStatus(dataDirOf(cmd), opts.json === true));
+    });
+
+  program
+    .command("start")
+    .description("load advisory data (public feeds, else the fallback mirror) and scan this host")
+    .option("--fallback-mirror <dir>", "mirror directory used when the public feeds cannot be reached")
+    .option("--target <dir>", "root filesystem to scan", "/")
+    .action(async (opts: { fallbackMirror?: string; target: string }, cmd: Command) => {
+      const dataDir = dataDirOf(cmd);
+      process.stderr.write(`Vigil data directory: ${dataDir}\n`);
+      let ok = await dbUpdate(dataDir, { quiet: false });
+      if (!ok && opts.fallbackMirror) {
+        process.stderr.write(
+          `The public advisory feeds could not be reached; loading the mirror at ${resolve(opts.fallbackMirror)} instead.\n`,
+        );
+        ok = await dbUpdate(dataDir, { mirror: resolve(opts.fallbackMirror), quiet: false });
+      }
+      process.stdout.write(dbStatus(dataDir, false));
+      const store = openStoreForScan(dataDir);
+      try {
+        process.stderr.write(`Scanning ${opts.target} …\n`);
+        const result = await scanTree(opts.target, openTarget(opts.target), store);
+        process.stdout.write(renderTable(result));
+      } finally {
+        store.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return e.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`vigil: error: ${message}\n`);
+    if (process.env["VIGIL_DEBUG"] && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return EXIT_ERROR;
+  }
+}

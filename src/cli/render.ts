@@ -1,0 +1,63 @@
+import Table from "cli-table3";
+import pc from "picocolors";
+import type { ScanResult } from "../pipeline/scan.js";
+import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
+
+const COLOR: Record<Severity, (s: string) => string> = {
+  CRITICAL: (s) => pc.bold(pc.red(s)),
+  HIGH: pc.red,
+  MEDIUM: pc.yellow,
+  LOW: pc.cyan,
+  INFORMATIONAL: pc.dim,
+  UNTRIAGED: pc.magenta,
+};
+
+export function severityCounts(result: ScanResult): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of result.findings) counts[f.severity]++;
+  return counts;
+}
+
+/** One line: "3 CRITICAL, 10 HIGH, …" from most to least severe, zero counts left out. */
+export function summaryLine(result: ScanResult): string {
+  const counts = severityCounts(result);
+  const parts = [...SEVERITIES]
+    .sort((a, b) => severityRank(b) - severityRank(a))
+    .filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${s}`);
+  return `${result.findings.length} findings${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
+}
+
+/** Reassembles an OS package version that the finding splits into epoch / version / release. */
+function fullVersion(p: { epoch?: number; version: string; release?: string }): string {
+  const epoch = p.epoch ? `${p.epoch}:` : "";
+  return `${epoch}${p.version}${p.release !== undefined ? `-${p.release}` : ""}`;
+}
+
+/** The human-readable report: a header, then one row per finding. */
+export function renderTable(result: ScanResult): string {
+  const inv = result.inventory;
+  const lines: string[] = [];
+  lines.push(pc.bold(`Target: ${result.target}`));
+  if (inv.os) lines.push(`OS: ${inv.os.prettyName ?? inv.os.id}${inv.os.ecosystem ? ` (${inv.os.ecosystem})` : ""}`);
+  lines.push(`Packages: ${inv.packages.length} from ${new Set(inv.packages.map((p) => p.location)).size} files`);
+  lines.push(summaryLine(result));
+  if (result.findings.length === 0) return lines.join("\n") + "\n";
+  const table = new Table({
+    head: ["Severity", "Vulnerability", "Package", "Installed", "Fixed in", "Path"],
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  for (const f of result.findings) {
+    const p = f.packageVulnerabilityDetails.vulnerablePackages[0]!;
+    table.push([
+      COLOR[f.severity](f.severity),
+      f.packageVulnerabilityDetails.vulnerabilityId,
+      p.name,
+      fullVersion(p),
+      p.fixedInVersion === "NotAvailable" ? pc.dim("(none)") : p.fixedInVersion,
+      p.filePath ?? "",
+    ]);
+  }
+  return lines.join("\n") + "\n" + table.toString() + "\n";
+}
