@@ -2,11 +2,12 @@ import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { inventory } from "../extractors/inventory.js";
 import { openTarget, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
-import { renderTable, summaryLine } from "./render.js";
+import { renderInventory, renderTable, summaryLine } from "./render.js";
 
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 an error. */
 export const EXIT_FINDINGS = 1;
@@ -84,6 +85,26 @@ export function buildProgram(): Command {
         progress.stop();
         store.close();
       }
+    });
+
+  program
+    .command("inventory")
+    .description("list the packages installed in a directory or root filesystem (no matching)")
+    .argument("<target>", "directory or root filesystem")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (target: string, opts: { format: string }, cmd: Command) => {
+      const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+      const progress = new Progress(!quiet);
+      const inv = await inventory(openTarget(target), {
+        onProgress: (p) => progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
+      });
+      progress.stop();
+      if (opts.format === "json") {
+        process.stdout.write(JSON.stringify(inv, null, 2) + "\n");
+      } else {
+        process.stdout.write(renderInventory(inv));
+      }
+      for (const w of inv.warnings) process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
     });
 
   const db = program.command("db").description("manage the advisory database");

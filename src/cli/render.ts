@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import pc from "picocolors";
+import type { Inventory } from "../extractors/types.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 
@@ -60,4 +61,15 @@ export function renderTable(result: ScanResult): string {
     ]);
   }
   return lines.join("\n") + "\n" + table.toString() + "\n";
+}
+
+/** Packages as a table: type, name, version, source package, file. */
+export function renderInventory(inv: Inventory): string {
+  const table = new Table({ head: ["Type", "Name", "Version", "Source", "Path"], style: { head: [], border: [] } });
+  for (const p of inv.packages) {
+    const source = p.source && (p.source.name !== p.name || p.source.version) ? `${p.source.name} ${p.source.version ?? ""}`.trim() : "";
+    table.push([p.type, p.name, p.version, source, p.location]);
+  }
+  const os = inv.os ? `OS: ${inv.os.prettyName ?? inv.os.id}\n` : "";
+  return `${os}${inv.packages.length} packages\n${table.toString()}\n`;
 }

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AdvisoryReader } from "../advisories/types.js";
 import { type InventoryOptions, inventory } from "../extractors/inventory.js";
@@ -28,7 +29,16 @@ export const DEFAULT_REGION = "local";
 
 /** Opens a scan target as a file tree. Directories only for now; images and archives come later. */
 export function openTarget(target: string): FileTree {
-  return new DirectoryTree(resolve(target));
+  const abs = resolve(target);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`scan target ${target}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new Error(`scan target ${target}: not a directory`);
+  return new DirectoryTree(abs);
 }
 
 /** Resource record for a scanned root filesystem or directory. */

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: Vigil against its peers on the same input, in one run.
+ *
+ *  1. Inventory of a debootstrap Debian rootfs (plus Debian's Go programs copied into it):
+ *     `vigil inventory` vs `trivy rootfs --format cyclonedx --offline-scan --skip-db-update`.
+ *     Wall time of whole processes (median of N), the ratio, and the package-set difference.
+ *  2. Advisory import from the mirror and scan throughput, for the record (no peer runs offline
+ *     with our data).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cacheDir, debianGoPrograms, debootstrapRootfs, repoRoot, trivyBinary } from "../test/support/fixtures.js";
+
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const vigilBin = join(repoRoot, "dist/src/cli/bin.js");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function timeIt(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string } {
+  const times: number[] = [];
+  let stdout = "";
+  // One warm-up run so both tools start with a warm page cache.
+  for (let i = 0; i < RUNS + 1; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 << 20, env });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
+    if (i > 0) times.push(ms);
+    stdout = r.stdout;
+  }
+  return { ms: median(times), stdout };
+}
+
+/** type/name@version keys; Trivy's purl distro qualifiers differ from ours, so compare without them. */
+function keyOf(type: string, name: string, version: string): string {
+  return `${type}/${name}@${version}`;
+}
+
+function trivyPackages(sbomPath: string): Set<string> {
+  const sbom = JSON.parse(readFileSync(sbomPath, "utf8"));
+  const out = new Set<string>();
+  for (const c of sbom.components ?? []) {
+    if (!c.purl) continue;
+    const m = /^pkg:([^/]+)\/(.+)@([^?#]+)/.exec(c.purl as string);
+    if (!m) continue;
+    const type = m[1]!;
+    let name = decodeURIComponent(m[2]!);
+    if (type === "deb" || type === "rpm" || type === "apk") name = name.slice(name.indexOf("/") + 1);
+    let version = decodeURIComponent(m[3]!);
+    // Trivy writes a deb epoch as a qualifier; fold it back into the version as dpkg shows it.
+    const epoch = /[?&]epoch=(\d+)/.exec(c.purl as string)?.[1];
+    if (epoch && epoch !== "0") version = `${epoch}:${version}`;
+    out.add(keyOf(type, name, version));
+  }
+  return out;
+}
+
+function vigilPackages(json: string): Set<string> {
+  const inv = JSON.parse(json) as { packages: { type: string; name: string; version: string }[] };
+  return new Set(inv.packages.map((p) => keyOf(p.type, p.name, p.version)));
+}
+
+function benchInventory(): Record<string, unknown> {
+  const rootfs = debootstrapRootfs("bookworm");
+  // The same rootfs plus Debian-built Go programs, so binary analysis is part of the work.
+  const target = join(cacheDir, "bench-rootfs");
+  if (!existsSync(join(target, "usr/bin/skopeo"))) {
+    rmSync(target, { recursive: true, force: true });
+    execFileSync("cp", ["-a", rootfs, target]);
+    const go = debianGoPrograms();
+    cpSync(join(go, "usr/bin/docker-registry"), join(target, "usr/bin/docker-registry"));
+    cpSync(join(go, "usr/bin/skopeo"), join(target, "usr/bin/skopeo"));
+  }
+  const trivy = trivyBinary();
+  const work = mkdtempSync(join(tmpdir(), "vigil-bench-"));
+  const sbom = join(work, "trivy.json");
+  const trivyEnv = { ...process.env, TRIVY_CACHE_DIR: join(work, "trivy-cache"), TRIVY_NO_PROGRESS: "true" };
+  const trivyRun = timeIt(
+    "trivy",
+    trivy,
+    ["rootfs", "--quiet", "--format", "cyclonedx", "--offline-scan", "--skip-db-update", "--output", sbom, target],
+    trivyEnv,
+  );
+  const vigilRun = timeIt("vigil", process.execPath, [vigilBin, "--quiet", "inventory", "--format", "json", target]);
+  const theirs = trivyPackages(sbom);
+  const ours = vigilPackages(vigilRun.stdout);
+  rmSync(work, { recursive: true, force: true });
+  const missing = [...theirs].filter((k) => !ours.has(k)).sort();
+  const extra = [...ours].filter((k) => !theirs.has(k)).sort();
+  return {
+    target: "debootstrap bookworm minbase + docker-registry + skopeo",
+    runs: RUNS,
+    trivyMs: Math.round(trivyRun.ms),
+    vigilMs: Math.round(vigilRun.ms),
+    speedup: Number((trivyRun.ms / vigilRun.ms).toFixed(2)),
+    trivyPackages: theirs.size,
+    vigilPackages: ours.size,
+    missingFromVigil: missing,
+    onlyInVigil: extra.length,
+    onlyInVigilSample: extra.slice(0, 15),
+  };
+}
+
+function benchAdvisories(): Record<string, unknown> {
+  const dataDir = mkdtempSync(join(tmpdir(), "vigil-bench-db-"));
+  try {
+    const mirror = join(repoRoot, "../shared/vulndata");
+    const t0 = performance.now();
+    execFileSync(process.execPath, [vigilBin, "--quiet", "--data-dir", dataDir, "db", "update", "--mirror", mirror], {
+      stdio: "ignore",
+    });
+    const importMs = performance.now() - t0;
+    const t1 = performance.now();
+    execFileSync(process.execPath, [vigilBin, "--quiet", "--data-dir", dataDir, "db", "update", "--mirror", mirror], {
+      stdio: "ignore",
+    });
+    const reimportMs = performance.now() - t1;
+    const target = join(cacheDir, "bench-rootfs");
+    const scan = timeIt("vigil scan", process.execPath, [vigilBin, "--quiet", "--data-dir", dataDir, "scan", "--format", "json", target]);
+    const findings = (JSON.parse(scan.stdout) as { findings: unknown[] }).findings.length;
+    return {
+      fullImportMs: Math.round(importMs),
+      unchangedReimportMs: Math.round(reimportMs),
+      scanMs: Math.round(scan.ms),
+      findings,
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+mkdirSync(cacheDir, { recursive: true });
+const results = { inventory: benchInventory(), advisories: benchAdvisories() };
+process.stdout.write(JSON.stringify(results, null, 2) + "\n");
