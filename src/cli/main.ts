@@ -76,7 +76,8 @@ export function buildProgram(): Command {
         for (const w of result.inventory.warnings) {
           process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
         }
-        if (!quiet || opts.output) process.stderr.write(`${summaryLine(result)}\n`);
+        // The table already ends in the summary; other formats get it on stderr.
+        if (!quiet && (opts.format !== "table" || opts.output)) process.stderr.write(`${summaryLine(result)}\n`);
         if (opts.failOn) {
           const threshold = severityRank(opts.failOn);
           if (result.findings.some((f) => severityRank(f.severity) >= threshold)) process.exitCode = EXIT_FINDINGS;
@@ -114,12 +115,12 @@ export function buildProgram(): Command {
     .option("--feeds <names>", "comma-separated feed names (default: all)")
     .action(async (opts: { mirror?: string; feeds?: string }, cmd: Command) => {
       const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
-      const ok = await dbUpdate(dataDirOf(cmd), {
+      const result = await dbUpdate(dataDirOf(cmd), {
         ...(opts.mirror ? { mirror: resolve(opts.mirror) } : {}),
         ...(opts.feeds ? { feeds: opts.feeds.split(",").map((s) => s.trim()) } : {}),
         quiet,
       });
-      if (!ok) process.exitCode = EXIT_ERROR;
+      if (!result.ok) process.exitCode = EXIT_ERROR;
     });
   db.command("status")
     .description("show feeds, record counts and last update")
@@ -136,12 +137,12 @@ export function buildProgram(): Command {
     .action(async (opts: { fallbackMirror?: string; target: string }, cmd: Command) => {
       const dataDir = dataDirOf(cmd);
       process.stderr.write(`Vigil data directory: ${dataDir}\n`);
-      let ok = await dbUpdate(dataDir, { quiet: false });
-      if (!ok && opts.fallbackMirror) {
+      const online = await dbUpdate(dataDir, { quiet: false });
+      if (!online.ok && opts.fallbackMirror) {
         process.stderr.write(
           `The public advisory feeds could not be reached; loading the mirror at ${resolve(opts.fallbackMirror)} instead.\n`,
         );
-        ok = await dbUpdate(dataDir, { mirror: resolve(opts.fallbackMirror), quiet: false });
+        await dbUpdate(dataDir, { mirror: resolve(opts.fallbackMirror), quiet: false });
       }
       process.stdout.write(dbStatus(dataDir, false));
       const store = openStoreForScan(dataDir);

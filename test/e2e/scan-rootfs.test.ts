@@ -89,7 +89,7 @@ describe("vigil scan on real inputs", () => {
       assert.match(f.findingArn, /^arn:aws:inspector2:local:000000000000:finding\/[0-9a-f]{32}$/);
       // Every fix named must be newer than what the binary was built with.
       if (p.fixedInVersion !== "NotAvailable") {
-        const newer = execFileSync("dpkg", ["--compare-versions", p.fixedInVersion, "gt", toolchain], {
+        const newer: string = execFileSync("dpkg", ["--compare-versions", p.fixedInVersion, "gt", toolchain], {
           encoding: "utf8",
         });
         assert.equal(newer, "");

@@ -1,0 +1,83 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { alpineSecdbFeed } from "./alpine-secdb.js";
+import { debianTrackerFeed } from "./debian-tracker.js";
+import { epssFeed } from "./epss.js";
+import type { Feed } from "./feed.js";
+import { kevFeed } from "./kev.js";
+import { nvdFeed } from "./nvd.js";
+import { DEFAULT_OSV_ECOSYSTEMS, osvFeed } from "./osv.js";
+
+export type { Feed, FeedInput, FeedKind, FeedSink, FetchContext } from "./feed.js";
+
+/** Feed names that are not per-ecosystem OSV exports. */
+export const FIXED_FEEDS = ["debian-tracker", "alpine-secdb", "kev", "epss", "nvd"] as const;
+
+function fixedFeed(name: string): Feed | undefined {
+  switch (name) {
+    case "debian-tracker":
+      return debianTrackerFeed();
+    case "alpine-secdb":
+      return alpineSecdbFeed();
+    case "kev":
+      return kevFeed();
+    case "epss":
+      return epssFeed();
+    case "nvd":
+      return nvdFeed();
+    default:
+      return undefined;
+  }
+}
+
+/** The OSV ecosystems a mirror carries: every `osv/<Ecosystem>/all.zip`. */
+export function mirrorOsvEcosystems(mirrorDir: string): string[] {
+  const dir = join(mirrorDir, "osv");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((e) => existsSync(join(dir, e, "all.zip")))
+    .sort();
+}
+
+export interface FeedSelection {
+  /** Import from this mirror directory instead of the public sources. */
+  mirror?: string;
+  /**
+   * Feed names to run: "osv:Go", "osv" (every OSV feed of the default set or the mirror),
+   * "debian-tracker", "alpine-secdb", "kev", "epss", "nvd". Default: all of them, except that a
+   * public NVD download (a multi-hour crawl without an API key) runs only when asked for or when
+   * an earlier run has already made it incremental.
+   */
+  names?: string[];
+  /** Whether NVD data was fetched before (then the default includes its incremental update). */
+  nvdStarted?: boolean;
+}
+
+/** Resolves a selection into the feeds to run, in a stable order. Unknown names are an error. */
+export function selectFeeds(sel: FeedSelection): Feed[] {
+  const osvEcosystems = sel.mirror ? mirrorOsvEcosystems(sel.mirror) : DEFAULT_OSV_ECOSYSTEMS;
+  const defaults: Feed[] = [
+    ...osvEcosystems.map(osvFeed),
+    ...FIXED_FEEDS.filter((n) => n !== "nvd" || sel.mirror || sel.nvdStarted).map((n) => fixedFeed(n)!),
+  ];
+  if (!sel.names || sel.names.length === 0) return defaults;
+  const out = new Map<string, Feed>();
+  for (const raw of sel.names) {
+    const name = raw.trim();
+    if (name === "") continue;
+    if (name === "osv") {
+      for (const e of osvEcosystems) out.set(`osv:${e}`, osvFeed(e));
+    } else if (name.startsWith("osv:") && name.length > 4) {
+      out.set(name, osvFeed(name.slice(4)));
+    } else {
+      const feed = fixedFeed(name);
+      if (!feed) {
+        throw new Error(
+          `unknown feed ${JSON.stringify(name)} (known: osv, osv:<Ecosystem>, ${FIXED_FEEDS.join(", ")})`,
+        );
+      }
+      out.set(name, feed);
+    }
+  }
+  return [...out.values()];
+}
