@@ -85,6 +85,7 @@ export function mirrorWith(
   include = ["osv/Go", "osv/PyPI", "osv/crates.io", "osv/Debian", "alpine-secdb", "kev", "samples"],
 ): string {
   const dir = join(root, `mirror-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(dir, { recursive: true });
   for (const rel of include) {
     if (Object.keys(files).some((f) => f.startsWith(`${rel}/`))) continue;
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
