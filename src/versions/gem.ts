@@ -1,49 +1,70 @@
 import { InvalidVersionError, type VersionScheme } from "./types.js";
 
-// Gem::Version::ANCHORED_VERSION_PATTERN
-const GEM_RE = /^\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?\s*$/;
-
 /**
- * Gem::Version#<=> : "-" means ".pre.", segments split at dots and digit/letter boundaries,
- * trailing zero segments (and zeros before the first letter segment) are dropped, and a string
- * segment sorts below any number.
+ * RubyGems' Gem::Version (rubygems 3.3):
+ * - valid strings match ANCHORED_VERSION_PATTERN: digits, then dot-separated alphanumeric parts,
+ *   then an optional "-" pre-release tail; blank strings are valid and mean "0";
+ * - "-" is read as ".pre.", and segments are the runs of digits or of letters;
+ * - canonical segments drop trailing zeros from the numeric head and from the tail that starts at
+ *   the first letter segment ("1.0.a" == "1.a", "1.a.0" == "1.a");
+ * - segments compare in order with missing ones as 0; a letter segment sorts below any number
+ *   ("1.a" < "1" < "1.0.1"), letter segments compare as bytes (case-sensitive).
  */
-function canonicalSegments(input: string): (bigint | string)[] {
-  const m = GEM_RE.exec(input);
-  if (!m) throw new InvalidVersionError("gem", input);
-  const v = (m[1] ?? "0").replace(/-/g, ".pre.");
-  const segments: (bigint | string)[] = [];
-  for (const part of v.matchAll(/[0-9]+|[a-z]+/gi)) {
-    const s = part[0];
-    segments.push(/^\d/.test(s) ? BigInt(s) : s);
+
+// Ruby's \s is [ \t\n\v\f\r]; the version itself is ASCII only. The pattern has no nested
+// ambiguity, so matching stays linear.
+const ANCHORED_VERSION = /^[ \t\n\v\f\r]*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?[ \t\n\v\f\r]*$/;
+
+/** A numeric segment is kept as its digits without leading zeros ("" is zero). */
+type Segment = { numeric: true; digits: string } | { numeric: false; text: string };
+
+function canonicalSegments(version: string): Segment[] {
+  const m = ANCHORED_VERSION.exec(version);
+  if (!m) throw new InvalidVersionError("gem", version, "not a Gem::Version");
+  const body = (m[1] ?? "0").replace(/-/g, ".pre.");
+  const segments: Segment[] = [];
+  for (const [run] of body.matchAll(/[0-9]+|[a-z]+/gi)) {
+    segments.push(/^[0-9]/.test(run) ? { numeric: true, digits: run.replace(/^0+/, "") } : { numeric: false, text: run });
   }
-  // Gem::Version#canonical_segments: drop trailing zeros of the release and pre-release parts.
-  const firstString = segments.findIndex((s) => typeof s === "string");
-  const release = firstString === -1 ? segments : segments.slice(0, firstString);
-  const pre = firstString === -1 ? [] : segments.slice(firstString);
-  while (release.length > 0 && release[release.length - 1] === 0n) release.pop();
-  while (pre.length > 0 && pre[pre.length - 1] === 0n) pre.pop();
-  return [...release, ...pre];
+  const firstText = segments.findIndex((s) => !s.numeric);
+  const head = firstText === -1 ? segments : segments.slice(0, firstText);
+  const tail = firstText === -1 ? [] : segments.slice(firstText);
+  return [...dropTrailingZeros(head), ...dropTrailingZeros(tail)];
+}
+
+const isZero = (s: Segment) => s.numeric && s.digits === "";
+
+function dropTrailingZeros(segments: Segment[]): Segment[] {
+  let end = segments.length;
+  while (end > 0 && isZero(segments[end - 1]!)) end--;
+  return segments.slice(0, end);
+}
+
+const ZERO: Segment = { numeric: true, digits: "" };
+
+function compareSegment(a: Segment, b: Segment): number {
+  if (a.numeric && b.numeric) {
+    if (a.digits.length !== b.digits.length) return a.digits.length < b.digits.length ? -1 : 1;
+    return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+  }
+  if (!a.numeric && !b.numeric) return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+  return a.numeric ? 1 : -1;
 }
 
 function compareGem(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = canonicalSegments(a);
-  const y = canonicalSegments(b);
-  const n = Math.max(x.length, y.length);
+  const left = canonicalSegments(a);
+  const right = canonicalSegments(b);
+  const n = Math.max(left.length, right.length);
   for (let i = 0; i < n; i++) {
-    const l = x[i] ?? 0n;
-    const r = y[i] ?? 0n;
-    if (l === r) continue;
-    if (typeof l === "string" && typeof r === "bigint") return -1;
-    if (typeof l === "bigint" && typeof r === "string") return 1;
-    return l < r ? -1 : 1;
+    const c = compareSegment(left[i] ?? ZERO, right[i] ?? ZERO);
+    if (c !== 0) return c;
   }
   return 0;
 }
 
 export const gem: VersionScheme = {
   name: "gem",
-  isValid: (v) => GEM_RE.test(v),
   compare: compareGem,
+  // Gem::Version.correct?
+  isValid: (v) => ANCHORED_VERSION.test(v),
 };
