@@ -9,37 +9,40 @@ import { rpm } from "./rpm.js";
 import { semver } from "./semver.js";
 import type { VersionScheme } from "./types.js";
 
-const EXACT: Record<string, VersionScheme> = {
-  npm: semver,
-  "crates.io": semver,
-  Go: goVersion,
-  PyPI: pep440,
-  Maven: maven,
-  RubyGems: gem,
-  NuGet: nuget,
-};
-
-/** Distro ecosystems carry a release after a colon ("Debian:12"); the prefix picks the scheme. */
-const BY_PREFIX: [string, VersionScheme][] = [
+/**
+ * OSV ecosystem name (the part before the first ":") → version scheme. What follows the colon is
+ * a release ("Debian:12", "Alpine:v3.18", "Ubuntu:Pro:22.04:LTS") or a repository
+ * ("Maven:https://maven.google.com"); neither changes how versions are ordered.
+ */
+const SCHEMES = new Map<string, VersionScheme>([
   ["Debian", dpkg],
   ["Ubuntu", dpkg],
   ["Alpine", apk],
   ["Wolfi", apk],
   ["Chainguard", apk],
+  ["MinimOS", apk],
   ["Red Hat", rpm],
   ["AlmaLinux", rpm],
   ["Rocky Linux", rpm],
   ["Amazon Linux", rpm],
+  ["Oracle Linux", rpm],
   ["openSUSE", rpm],
   ["SUSE", rpm],
-  ["Oracle Linux", rpm],
   ["Mageia", rpm],
-];
+  ["openEuler", rpm],
+  ["Photon OS", rpm],
+  ["npm", semver],
+  ["crates.io", semver],
+  ["Go", goVersion],
+  ["PyPI", pep440],
+  ["Maven", maven],
+  ["RubyGems", gem],
+  ["NuGet", nuget],
+  // Packagist (Composer's version_compare rules) is not implemented yet.
+]);
 
 /** The version scheme of an OSV ecosystem, or undefined when Vigil does not know it. */
 export function schemeFor(ecosystem: string): VersionScheme | undefined {
-  const exact = EXACT[ecosystem];
-  if (exact) return exact;
-  const base = ecosystem.split(":")[0]!;
-  return BY_PREFIX.find(([prefix]) => base === prefix)?.[1];
+  const colon = ecosystem.indexOf(":");
+  return SCHEMES.get((colon === -1 ? ecosystem : ecosystem.slice(0, colon)).trim());
 }

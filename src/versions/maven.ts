@@ -206,12 +206,16 @@ function compareLists(left: Item[], right: Item[]): number {
   return 0;
 }
 
-/** The parsed item tree, for tests and debugging (Maven's ListItem.toListString shape). */
+/** The parsed item tree, for tests and debugging: like ListItem.toListString, Longs end in L, BigIntegers in N. */
 export function mavenItems(version: string): string {
   const show = (items: Item[]): string =>
     `[${items
       .map((it) =>
-        it.kind === "list" ? show(it.items) : it.kind === "number" ? it.digits || "0" : JSON.stringify(it.value),
+        it.kind === "list"
+          ? show(it.items)
+          : it.kind === "number"
+            ? `${it.digits || "0"}${["", "L", "N"][it.size]}`
+            : JSON.stringify(it.value),
       )
       .join(", ")}]`;
   return show(parse(version));

@@ -124,7 +124,7 @@ describe("importing the real vulndata mirror", () => {
         { type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2:1.20.11-1+deb11u6" }] },
       ]);
       assert.deepEqual(store.advisory("DSA-5380-1")!.aliases, ["CVE-2023-1393"]);
-      assert.deepEqual(store.advisoriesWithAlias("CVE-2023-1393"), ["DSA-5380-1"]);
+      assert.deepEqual(store.advisoriesWithAlias("CVE-2023-1393"), ["DLA-3372-1", "DSA-5380-1"]);
       // The Debian tracker sample.
       const chromium = store.affected("Debian:11", "chromium").find((e) => e.advisoryId === "CVE-2022-0456")!;
       assert.deepEqual(chromium.ranges![0]!.events, [{ introduced: "0" }, { fixed: "98.0.4758.80-1~deb11u1" }]);
@@ -179,20 +179,24 @@ describe("importing the real vulndata mirror", () => {
   });
 
   it("looks packages up fast", (t) => {
+    // Real package names of every ecosystem, plus as many misses, each looked up once (no cache help).
+    const db = new Database(advisoryDbPath(dataDir), { readonly: true });
+    const real = db.prepare("SELECT DISTINCT ecosystem, raw_name FROM affected LIMIT 5000").raw().all() as [string, string][];
+    db.close();
+    const lookups = [...real, ...real.map(([e, n]): [string, string] => [e, `${n}-missing`])];
     const store = openAdvisoryStore(dataDir, { readonly: true });
     try {
-      const names = ["openssl", "glibc", "linux", "curl", "xorg-server", "nope-1", "nope-2", "python3.9", "chromium", "tiff"];
       const t0 = performance.now();
-      let found = 0;
-      for (let i = 0; i < 5000; i++) {
-        for (const e of store.affected(`Debian:${9 + (i % 3)}`, `${names[i % names.length]}${i < 2500 ? "" : `-${i}`}`)) {
-          if (store.advisory(e.advisoryId)) found++;
+      let hits = 0;
+      for (const [ecosystem, name] of lookups) {
+        for (const e of store.affected(ecosystem, name)) {
+          if (store.advisory(e.advisoryId)) hits++;
         }
       }
       const ms = performance.now() - t0;
-      t.diagnostic(`5000 affected() lookups (+ advisory() per hit, ${found} hits): ${ms.toFixed(0)} ms`);
-      assert.ok(found > 0);
-      assert.ok(ms < 5000, `${ms} ms`);
+      t.diagnostic(`${lookups.length} affected() lookups (+ advisory() for each of ${hits} hits): ${ms.toFixed(0)} ms`);
+      assert.ok(hits >= real.length);
+      assert.ok(ms < 10_000, `${ms} ms`);
     } finally {
       store.close();
     }
@@ -285,7 +289,8 @@ describe("importing the real vulndata mirror", () => {
     const first = JSON.parse(pypiChanged[0]!.data.toString());
     pypiChanged[0] = { name: pypiChanged[0]!.name, data: Buffer.from(JSON.stringify({ ...first, modified: goal })) };
     const mirror = mirrorWith(tmp.path, { "osv/Go/all.zip": zip, "osv/PyPI/all.zip": makeZip(pypiChanged) });
-    const beforeStatus = advisoryStatus(dataDir).feeds.find((f) => f.name === "osv:Go")!;
+    const beforeAll = advisoryStatus(dataDir);
+    const beforeStatus = beforeAll.feeds.find((f) => f.name === "osv:Go")!;
     const r = await updateAdvisories({ dataDir, mirror });
     assert.equal(r.ok, false);
     const go = byName(r).get("osv:Go")!;
@@ -293,7 +298,7 @@ describe("importing the real vulndata mirror", () => {
     assert.match(go.error!, /osv\/Go\/all\.zip: GO-2023-1571\.json: (cannot decompress|size mismatch|CRC mismatch)/);
     assert.equal(go.records, 4291);
     assert.notEqual(goRecord("GO-2020-0001")!.modified, goal);
-    assert.equal(advisoryStatus(dataDir).totals.advisories, first ? r.totals.advisories : 0);
+    assert.deepEqual(advisoryStatus(dataDir).totals, beforeAll.totals);
     // PyPI imported in the same run.
     const pypi = byName(r).get("osv:PyPI")!;
     assert.equal(pypi.status, "updated");
