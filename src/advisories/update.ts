@@ -117,6 +117,35 @@ interface Fetched {
   cursor?: string;
 }
 
+/**
+ * Remembers network failures within one run, so an offline machine is not waited on feed after
+ * feed: a host that could not be reached is not tried again, and once two different hosts have
+ * failed with nothing reached at all, the remaining feeds are not tried.
+ */
+class NetworkGate {
+  private readonly failed = new Map<string, NetworkError>();
+  private reached = 0;
+
+  async run<T>(url: string, fn: () => Promise<T>): Promise<T> {
+    const host = new URL(url).host;
+    const known = this.failed.get(host);
+    if (known) throw new NetworkError(known.message, host);
+    try {
+      const value = await fn();
+      this.reached++;
+      return value;
+    } catch (e) {
+      if (e instanceof NetworkError) this.failed.set(e.host, e);
+      else this.reached++;
+      throw e;
+    }
+  }
+
+  offline(): NetworkError | undefined {
+    return this.reached === 0 && this.failed.size >= 2 ? this.failed.values().next().value : undefined;
+  }
+}
+
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
 
 /** Cache file name for a URL: its path (and a digest of its query), flattened. */
@@ -192,9 +221,10 @@ export async function updateAdvisories(options: UpdateOptions): Promise<UpdateRe
 
     // Phase 1: fetch (network or mirror listing). Nothing is written to the database yet.
     const fetched: Fetched[] = [];
+    const gate = new NetworkGate();
     for (const feed of feeds) {
       if (options.signal?.aborted) throw abortReason(options.signal);
-      fetched.push(await fetchFeed(feed, options, feedRows.get(feed.name), fileRows, explicit));
+      fetched.push(await fetchFeed(feed, options, feedRows.get(feed.name), fileRows, explicit, gate));
     }
 
     // Phase 2: import, all feeds in one transaction.
@@ -259,6 +289,7 @@ async function fetchFeed(
   prev: FeedRow | undefined,
   fileRows: Map<string, FileRow>,
   explicit: Set<string>,
+  gate: NetworkGate,
 ): Promise<Fetched> {
   const t0 = performance.now();
   const { mirror } = options;
@@ -297,15 +328,17 @@ async function fetchFeed(
       const prevFile = fileRows.get(`${feed.name}\0${url}`);
       const dest = join(cacheDir, cacheFileName(url));
       try {
-        const r = await downloadFile(
-          {
-            url,
-            dest,
-            ...(prevFile?.etag ? { etag: prevFile.etag } : {}),
-            ...(prevFile?.last_modified ? { lastModified: prevFile.last_modified } : {}),
-            onBytes: progress,
-          },
-          http,
+        const r = await gate.run(url, () =>
+          downloadFile(
+            {
+              url,
+              dest,
+              ...(prevFile?.etag ? { etag: prevFile.etag } : {}),
+              ...(prevFile?.last_modified ? { lastModified: prevFile.last_modified } : {}),
+              onBytes: progress,
+            },
+            http,
+          ),
         );
         if (r.changed) result.bytes += r.bytes - r.resumedFrom;
         if (r.resumedFrom > 0)
@@ -323,7 +356,7 @@ async function fetchFeed(
         throw e;
       }
     },
-    getText: (url, headers) => getText(url, headers ?? {}, http),
+    getText: (url, headers) => gate.run(url, () => getText(url, headers ?? {}, http)),
     cachePath(name) {
       mkdirSync(cacheDir, { recursive: true });
       return join(cacheDir, name);
@@ -337,6 +370,13 @@ async function fetchFeed(
     ...(options.signal ? { signal: options.signal } : {}),
     options: options.feedOptions ?? {},
   };
+  const down = gate.offline();
+  if (down) {
+    result.status = "failed";
+    result.unreachable = true;
+    result.error = `${feed.name}: not tried, the network looks unreachable (${down.message})`;
+    return fetched;
+  }
   try {
     const got = await feed.fetchInputs(ctx);
     if (got === "not-modified") result.status = "not-modified";

@@ -181,7 +181,7 @@ describe("public feeds over HTTP", () => {
   });
 
   it("says plainly when the network is unreachable, and keeps the data", async () => {
-    const r = await updateAdvisories({ dataDir, feeds: ["osv:crates.io", "kev"], fetch: refusedFetch, http: fast });
+    const r = await updateAdvisories({ dataDir, feeds: ["osv:crates.io", "kev", "epss"], fetch: refusedFetch, http: fast });
     assert.equal(r.ok, false);
     assert.equal(r.unreachable, true);
     assert.equal(
@@ -190,6 +190,12 @@ describe("public feeds over HTTP", () => {
     );
     assert.equal(feed(r, "kev").error, "kev: cannot reach www.cisa.gov: connection refused");
     assert.equal(feed(r, "osv:crates.io").unreachable, true);
+    // Two hosts down and nothing reached: the rest is not waited for.
+    assert.equal(
+      feed(r, "epss").error,
+      "epss: not tried, the network looks unreachable (cannot reach osv-vulnerabilities.storage.googleapis.com: connection refused)",
+    );
+    assert.equal(feed(r, "epss").unreachable, true);
     const st = advisoryStatus(dataDir);
     const crates = st.feeds.find((f) => f.name === "osv:crates.io")!;
     assert.equal(crates.status, "failed");
