@@ -11,7 +11,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, debianGoPrograms, debootstrapRootfs, repoRoot, trivyBinary } from "../test/support/fixtures.js";
+import {
+  cacheDir,
+  debianGoPrograms,
+  debootstrapRootfs,
+  repoRoot,
+  trivyBinary,
+} from "../test/support/fixtures.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const vigilBin = join(repoRoot, "dist/src/cli/bin.js");
@@ -22,7 +28,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function timeIt(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string } {
+function timeIt(
+  label: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { ms: number; stdout: string } {
   const times: number[] = [];
   let stdout = "";
   // One warm-up run so both tools start with a warm page cache.
@@ -84,10 +95,27 @@ function benchInventory(): Record<string, unknown> {
   const trivyRun = timeIt(
     "trivy",
     trivy,
-    ["rootfs", "--quiet", "--format", "cyclonedx", "--offline-scan", "--skip-db-update", "--output", sbom, target],
+    [
+      "rootfs",
+      "--quiet",
+      "--format",
+      "cyclonedx",
+      "--offline-scan",
+      "--skip-db-update",
+      "--output",
+      sbom,
+      target,
+    ],
     trivyEnv,
   );
-  const vigilRun = timeIt("vigil", process.execPath, [vigilBin, "--quiet", "inventory", "--format", "json", target]);
+  const vigilRun = timeIt("vigil", process.execPath, [
+    vigilBin,
+    "--quiet",
+    "inventory",
+    "--format",
+    "json",
+    target,
+  ]);
   const theirs = trivyPackages(sbom);
   const ours = vigilPackages(vigilRun.stdout);
   rmSync(work, { recursive: true, force: true });
@@ -112,17 +140,34 @@ function benchAdvisories(): Record<string, unknown> {
   try {
     const mirror = join(repoRoot, "../shared/vulndata");
     const t0 = performance.now();
-    execFileSync(process.execPath, [vigilBin, "--quiet", "--data-dir", dataDir, "db", "update", "--mirror", mirror], {
-      stdio: "ignore",
-    });
+    execFileSync(
+      process.execPath,
+      [vigilBin, "--quiet", "--data-dir", dataDir, "db", "update", "--mirror", mirror],
+      {
+        stdio: "ignore",
+      },
+    );
     const importMs = performance.now() - t0;
     const t1 = performance.now();
-    execFileSync(process.execPath, [vigilBin, "--quiet", "--data-dir", dataDir, "db", "update", "--mirror", mirror], {
-      stdio: "ignore",
-    });
+    execFileSync(
+      process.execPath,
+      [vigilBin, "--quiet", "--data-dir", dataDir, "db", "update", "--mirror", mirror],
+      {
+        stdio: "ignore",
+      },
+    );
     const reimportMs = performance.now() - t1;
     const target = join(cacheDir, "bench-rootfs");
-    const scan = timeIt("vigil scan", process.execPath, [vigilBin, "--quiet", "--data-dir", dataDir, "scan", "--format", "json", target]);
+    const scan = timeIt("vigil scan", process.execPath, [
+      vigilBin,
+      "--quiet",
+      "--data-dir",
+      dataDir,
+      "scan",
+      "--format",
+      "json",
+      target,
+    ]);
     const findings = (JSON.parse(scan.stdout) as { findings: unknown[] }).findings.length;
     return {
       fullImportMs: Math.round(importMs),

@@ -44,7 +44,10 @@ export async function dbUpdate(dataDir: string, options: DbUpdateOptions): Promi
     process.off("SIGINT", onSigint);
   }
   if (!options.quiet) {
-    const table = new Table({ head: ["Feed", "Status", "Records", "Changes"], style: { head: [], border: [] } });
+    const table = new Table({
+      head: ["Feed", "Status", "Records", "Changes"],
+      style: { head: [], border: [] },
+    });
     for (const f of result.feeds) table.push([f.name, f.status, String(f.records), countsCell(f)]);
     process.stderr.write(`${table.toString()}\n`);
   }
@@ -69,9 +72,17 @@ export function dbStatus(dataDir: string, json: boolean): string {
     `Advisory database: ${status.dbPath} (${(status.sizeBytes / 1048576).toFixed(1)} MiB, schema ${status.schemaVersion})`,
     `${t.advisories} advisories (${t.withdrawn} withdrawn), ${t.affected} affected packages, ${t.kev} known exploited, ${t.epss} EPSS scores, ${t.cvss} NVD CVSS records`,
   ];
-  const table = new Table({ head: ["Feed", "Records", "Last update", "Status"], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ["Feed", "Records", "Last update", "Status"],
+    style: { head: [], border: [] },
+  });
   for (const f of status.feeds) {
-    table.push([f.name, String(f.records), f.lastUpdate ?? "never", f.error ? `${f.status}: ${f.error}` : f.status]);
+    table.push([
+      f.name,
+      String(f.records),
+      f.lastUpdate ?? "never",
+      f.error ? `${f.status}: ${f.error}` : f.status,
+    ]);
   }
   return `${lines.join("\n")}\n${table.toString()}\n`;
 }

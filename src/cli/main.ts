@@ -47,52 +47,61 @@ export function buildProgram(): Command {
     .command("scan")
     .description("inventory a directory or root filesystem and match it against the advisory database")
     .argument("<target>", "directory or root filesystem to scan")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
+    )
     .option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists", parseSeverity)
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .action(async (target: string, opts: { format: string; failOn?: Severity; output?: string }, cmd: Command) => {
-      const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
-      const store = openStoreForScan(dataDirOf(cmd));
-      const progress = new Progress(!quiet);
-      try {
-        const result = await scanTree(target, openTarget(target), store, {
-          onProgress: (p) => progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
-        });
-        progress.stop();
-        const report =
-          opts.format === "json"
-            ? JSON.stringify(
-                {
-                  findings: result.findings,
-                  inventory: { os: result.inventory.os, packages: result.inventory.packages },
-                  warnings: result.inventory.warnings,
-                },
-                null,
-                2,
-              ) + "\n"
-            : renderTable(result);
-        if (opts.output) writeFileSync(opts.output, report);
-        else process.stdout.write(report);
-        for (const w of result.inventory.warnings) {
-          process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
+    .action(
+      async (target: string, opts: { format: string; failOn?: Severity; output?: string }, cmd: Command) => {
+        const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+        const store = openStoreForScan(dataDirOf(cmd));
+        const progress = new Progress(!quiet);
+        try {
+          const result = await scanTree(target, openTarget(target), store, {
+            onProgress: (p) =>
+              progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
+          });
+          progress.stop();
+          const report =
+            opts.format === "json"
+              ? JSON.stringify(
+                  {
+                    findings: result.findings,
+                    inventory: { os: result.inventory.os, packages: result.inventory.packages },
+                    warnings: result.inventory.warnings,
+                  },
+                  null,
+                  2,
+                ) + "\n"
+              : renderTable(result);
+          if (opts.output) writeFileSync(opts.output, report);
+          else process.stdout.write(report);
+          for (const w of result.inventory.warnings) {
+            process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
+          }
+          // The table already ends in the summary; other formats get it on stderr.
+          if (!quiet && (opts.format !== "table" || opts.output))
+            process.stderr.write(`${summaryLine(result)}\n`);
+          if (opts.failOn) {
+            const threshold = severityRank(opts.failOn);
+            if (result.findings.some((f) => severityRank(f.severity) >= threshold))
+              process.exitCode = EXIT_FINDINGS;
+          }
+        } finally {
+          progress.stop();
+          store.close();
         }
-        // The table already ends in the summary; other formats get it on stderr.
-        if (!quiet && (opts.format !== "table" || opts.output)) process.stderr.write(`${summaryLine(result)}\n`);
-        if (opts.failOn) {
-          const threshold = severityRank(opts.failOn);
-          if (result.findings.some((f) => severityRank(f.severity) >= threshold)) process.exitCode = EXIT_FINDINGS;
-        }
-      } finally {
-        progress.stop();
-        store.close();
-      }
-    });
+      },
+    );
 
   program
     .command("inventory")
     .description("list the packages installed in a directory or root filesystem (no matching)")
     .argument("<target>", "directory or root filesystem")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
+    )
     .action(async (target: string, opts: { format: string }, cmd: Command) => {
       const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       const progress = new Progress(!quiet);

@@ -40,8 +40,11 @@ export function renderTable(result: ScanResult): string {
   const inv = result.inventory;
   const lines: string[] = [];
   lines.push(pc.bold(`Target: ${result.target}`));
-  if (inv.os) lines.push(`OS: ${inv.os.prettyName ?? inv.os.id}${inv.os.ecosystem ? ` (${inv.os.ecosystem})` : ""}`);
-  lines.push(`Packages: ${inv.packages.length} from ${new Set(inv.packages.map((p) => p.location)).size} files`);
+  if (inv.os)
+    lines.push(`OS: ${inv.os.prettyName ?? inv.os.id}${inv.os.ecosystem ? ` (${inv.os.ecosystem})` : ""}`);
+  lines.push(
+    `Packages: ${inv.packages.length} from ${new Set(inv.packages.map((p) => p.location)).size} files`,
+  );
   lines.push(summaryLine(result));
   if (result.findings.length === 0) return lines.join("\n") + "\n";
   const table = new Table({
@@ -65,9 +68,15 @@ export function renderTable(result: ScanResult): string {
 
 /** Packages as a table: type, name, version, source package, file. */
 export function renderInventory(inv: Inventory): string {
-  const table = new Table({ head: ["Type", "Name", "Version", "Source", "Path"], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ["Type", "Name", "Version", "Source", "Path"],
+    style: { head: [], border: [] },
+  });
   for (const p of inv.packages) {
-    const source = p.source && (p.source.name !== p.name || p.source.version) ? `${p.source.name} ${p.source.version ?? ""}`.trim() : "";
+    const source =
+      p.source && (p.source.name !== p.name || p.source.version)
+        ? `${p.source.name} ${p.source.version ?? ""}`.trim()
+        : "";
     table.push([p.type, p.name, p.version, source, p.location]);
   }
   const os = inv.os ? `OS: ${inv.os.prettyName ?? inv.os.id}\n` : "";

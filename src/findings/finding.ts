@@ -161,7 +161,9 @@ interface ScoreChoice {
 }
 
 function chooseScore(match: Match, nvd: CvssEntry | undefined): ScoreChoice {
-  const vendorSeverity = match.evidence.map((e) => e.entry.severity).find((s) => s && s !== "not yet assigned");
+  const vendorSeverity = match.evidence
+    .map((e) => e.entry.severity)
+    .find((s) => s && s !== "not yet assigned");
   const base: Pick<ScoreChoice, "vendorSeverity"> = vendorSeverity ? { vendorSeverity } : {};
   if (nvd?.baseScore !== undefined && nvd.vector) {
     return {
@@ -211,7 +213,12 @@ export function toFinding(match: Match, store: AdvisoryReader, ctx: FindingConte
     for (const s of ev.advisory.severity) {
       const scored = s.type.startsWith("CVSS") ? cvssBaseScore(s.score) : undefined;
       if (scored && !cvss.some((c) => c.scoringVector === scored.vector)) {
-        cvss.push({ baseScore: scored.baseScore, scoringVector: scored.vector, source: ev.advisory.id, version: scored.version });
+        cvss.push({
+          baseScore: scored.baseScore,
+          scoringVector: scored.vector,
+          source: ev.advisory.id,
+          version: scored.version,
+        });
       }
     }
   }

@@ -35,7 +35,9 @@ export function openTarget(target: string): FileTree {
     st = statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`scan target ${target}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`);
+    throw new Error(
+      `scan target ${target}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
+    );
   }
   if (!st.isDirectory()) throw new Error(`scan target ${target}: not a directory`);
   return new DirectoryTree(abs);
@@ -66,7 +68,13 @@ export async function scanTree(
   const region = options.region ?? DEFAULT_REGION;
   const resource = resourceFor(target, inv, region);
   const now = new Date().toISOString();
-  const ctx = { accountId: options.accountId ?? DEFAULT_ACCOUNT_ID, region, resource, now, ...(inv.os ? { os: inv.os } : {}) };
+  const ctx = {
+    accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
+    region,
+    resource,
+    now,
+    ...(inv.os ? { os: inv.os } : {}),
+  };
   const findings = matches.map((m) => toFinding(m, store, ctx));
   findings.sort(
     (a, b) =>

@@ -48,17 +48,31 @@ function v3Base(vector: string): CvssScore | undefined {
   const i = get(V3.CIA, "I");
   const a = get(V3.CIA, "A");
   const prRaw = m.get("PR");
-  if (av === undefined || ac === undefined || ui === undefined || c === undefined || i === undefined) return undefined;
+  if (av === undefined || ac === undefined || ui === undefined || c === undefined || i === undefined)
+    return undefined;
   if (a === undefined || (scope !== "U" && scope !== "C")) return undefined;
   const changed = scope === "C";
-  const pr = prRaw === "N" ? 0.85 : prRaw === "L" ? (changed ? 0.68 : 0.62) : prRaw === "H" ? (changed ? 0.5 : 0.27) : undefined;
+  const pr =
+    prRaw === "N"
+      ? 0.85
+      : prRaw === "L"
+        ? changed
+          ? 0.68
+          : 0.62
+        : prRaw === "H"
+          ? changed
+            ? 0.5
+            : 0.27
+          : undefined;
   if (pr === undefined) return undefined;
   const iss = 1 - (1 - c) * (1 - i) * (1 - a);
   const impact = changed ? 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 : 6.42 * iss;
   const exploitability = 8.22 * av * ac * pr * ui;
   let base = 0;
   if (impact > 0) {
-    base = changed ? roundUp31(Math.min(1.08 * (impact + exploitability), 10)) : roundUp31(Math.min(impact + exploitability, 10));
+    base = changed
+      ? roundUp31(Math.min(1.08 * (impact + exploitability), 10))
+      : roundUp31(Math.min(impact + exploitability, 10));
   }
   return { version, baseScore: base, vector };
 }

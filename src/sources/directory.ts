@@ -1,5 +1,5 @@
 import { constants, type Dirent, lstatSync, opendirSync, readlinkSync } from "node:fs";
-import { open, readFile as fsReadFile, lstat } from "node:fs/promises";
+import { readFile as fsReadFile, lstat, open } from "node:fs/promises";
 import { join } from "node:path";
 import {
   DEFAULT_MAX_READ_BYTES,
@@ -112,7 +112,10 @@ export class DirectoryTree implements FileTree {
         if (t === "..") depth--;
         else depth++;
         if (depth < 0) {
-          throw new SourceError(path, `symbolic link ${resolved.concat(part).join("/")} -> ${target} points outside the root`);
+          throw new SourceError(
+            path,
+            `symbolic link ${resolved.concat(part).join("/")} -> ${target} points outside the root`,
+          );
         }
       }
       pending = [...targetParts, ...pending];
@@ -148,9 +151,11 @@ export class DirectoryTree implements FileTree {
 
   async open(path: string): Promise<FileHandle> {
     const abs = this.resolve(path);
-    const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
-      throw new SourceError(path, e.code === "ENOENT" ? "no such file" : e.message);
-    });
+    const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+      (e: NodeJS.ErrnoException) => {
+        throw new SourceError(path, e.code === "ENOENT" ? "no such file" : e.message);
+      },
+    );
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();

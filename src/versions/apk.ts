@@ -73,47 +73,45 @@ function getToken(c: Cursor): bigint {
   let next: number = T.INVALID;
   const s = c.s;
   const p = c.pos;
-  switch (c.type) {
-    case T.DIGIT_OR_ZERO:
-      if (s[p] === "0") {
-        // Leading zeros: "1.01" < "1.1"; the more zeros, the smaller.
-        while (p + i < s.length && s[p + i] === "0") i++;
-        next = T.DIGIT;
-        v = BigInt(-i);
+  if (c.type === T.DIGIT_OR_ZERO && s[p] === "0") {
+    // Leading zeros: "1.01" < "1.1"; the more zeros, the smaller.
+    while (p + i < s.length && s[p + i] === "0") i++;
+    next = T.DIGIT;
+    v = BigInt(-i);
+  } else
+    switch (c.type) {
+      case T.DIGIT_OR_ZERO:
+      case T.DIGIT:
+      case T.SUFFIX_NO:
+      case T.REVISION_NO:
+        while (p + i < s.length && isDigit(s[p + i])) i++;
+        v = i > 0 ? BigInt(s.slice(p, p + i)) : 0n;
         break;
-      }
-    // falls through
-    case T.DIGIT:
-    case T.SUFFIX_NO:
-    case T.REVISION_NO:
-      while (p + i < s.length && isDigit(s[p + i])) i++;
-      v = i > 0 ? BigInt(s.slice(p, p + i)) : 0n;
-      break;
-    case T.LETTER:
-      v = BigInt(s.charCodeAt(p));
-      i = 1;
-      break;
-    case T.SUFFIX: {
-      const rest = s.slice(p);
-      const pre = PRE_SUFFIXES.findIndex((x) => rest.startsWith(x));
-      if (pre !== -1) {
-        i = PRE_SUFFIXES[pre]!.length;
-        v = BigInt(pre - PRE_SUFFIXES.length);
+      case T.LETTER:
+        v = BigInt(s.charCodeAt(p));
+        i = 1;
         break;
+      case T.SUFFIX: {
+        const rest = s.slice(p);
+        const pre = PRE_SUFFIXES.findIndex((x) => rest.startsWith(x));
+        if (pre !== -1) {
+          i = PRE_SUFFIXES[pre]!.length;
+          v = BigInt(pre - PRE_SUFFIXES.length);
+          break;
+        }
+        const post = POST_SUFFIXES.findIndex((x) => rest.startsWith(x));
+        if (post !== -1) {
+          i = POST_SUFFIXES[post]!.length;
+          v = BigInt(post);
+          break;
+        }
+        c.type = T.INVALID;
+        return -1n;
       }
-      const post = POST_SUFFIXES.findIndex((x) => rest.startsWith(x));
-      if (post !== -1) {
-        i = POST_SUFFIXES[post]!.length;
-        v = BigInt(post);
-        break;
-      }
-      c.type = T.INVALID;
-      return -1n;
+      default:
+        c.type = T.INVALID;
+        return -1n;
     }
-    default:
-      c.type = T.INVALID;
-      return -1n;
-  }
   c.pos += i;
   if (c.rest === 0) c.type = T.END;
   else if (next !== T.INVALID) c.type = next;

@@ -13,7 +13,8 @@ import { InvalidVersionError, type VersionScheme } from "./types.js";
 
 // Ruby's \s is [ \t\n\v\f\r]; the version itself is ASCII only. The pattern has no nested
 // ambiguity, so matching stays linear.
-const ANCHORED_VERSION = /^[ \t\n\v\f\r]*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?[ \t\n\v\f\r]*$/;
+const ANCHORED_VERSION =
+  /^[ \t\n\v\f\r]*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?[ \t\n\v\f\r]*$/;
 
 /** A numeric segment is kept as its digits without leading zeros ("" is zero). */
 type Segment = { numeric: true; digits: string } | { numeric: false; text: string };
@@ -24,7 +25,9 @@ function canonicalSegments(version: string): Segment[] {
   const body = (m[1] ?? "0").replace(/-/g, ".pre.");
   const segments: Segment[] = [];
   for (const [run] of body.matchAll(/[0-9]+|[a-z]+/gi)) {
-    segments.push(/^[0-9]/.test(run) ? { numeric: true, digits: run.replace(/^0+/, "") } : { numeric: false, text: run });
+    segments.push(
+      /^[0-9]/.test(run) ? { numeric: true, digits: run.replace(/^0+/, "") } : { numeric: false, text: run },
+    );
   }
   const firstText = segments.findIndex((s) => !s.numeric);
   const head = firstText === -1 ? segments : segments.slice(0, firstText);

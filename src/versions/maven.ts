@@ -118,7 +118,8 @@ function normalize(list: Item[]): void {
 /** ComparableVersion.parseVersion, step for step (3.8.x, before "combination" items existed). */
 function parse(version: string): Item[] {
   if (version === "") throw new InvalidVersionError("maven", version, "empty");
-  if (version.length > MAX_LENGTH) throw new InvalidVersionError("maven", version, `longer than ${MAX_LENGTH}`);
+  if (version.length > MAX_LENGTH)
+    throw new InvalidVersionError("maven", version, `longer than ${MAX_LENGTH}`);
   const v = version.toLowerCase();
   const root: Item[] = [];
   let list = root;

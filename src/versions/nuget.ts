@@ -24,7 +24,8 @@ interface NuGetVersion {
 const INT32_MAX = 2147483647;
 
 /** .NET's char.IsWhiteSpace, which String.Trim() uses. */
-const DOTNET_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const DOTNET_SPACE =
+  "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 const TRIM = new RegExp(`^${DOTNET_SPACE}+|${DOTNET_SPACE}+$`, "g");
 
 // int.TryParse(NumberStyles.Integer) allows blanks (tab to CR and space) around ASCII digits.
@@ -65,7 +66,8 @@ function parse(input: string): NuGetVersion {
     numbers[i] = Number(digits);
   });
   if (labels && !labels.every((l) => isValidPart(l, false))) throw fail("bad release label");
-  if (metadata !== undefined && !metadata.split(".").every((m) => isValidPart(m, true))) throw fail("bad metadata");
+  if (metadata !== undefined && !metadata.split(".").every((m) => isValidPart(m, true)))
+    throw fail("bad metadata");
   return labels ? { numbers, labels } : { numbers };
 }
 

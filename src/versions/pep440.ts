@@ -23,7 +23,8 @@ function parse(v: string): Pep440 {
   };
   if (m[3]) {
     const l = m[3].toLowerCase();
-    const letter = l === "alpha" ? "a" : l === "beta" ? "b" : l === "c" || l === "pre" || l === "preview" ? "rc" : l;
+    const letter =
+      l === "alpha" ? "a" : l === "beta" ? "b" : l === "c" || l === "pre" || l === "preview" ? "rc" : l;
     out.pre = [letter, m[4] ? BigInt(m[4]) : 0n];
   }
   if (m[5]) out.post = BigInt(m[5]);

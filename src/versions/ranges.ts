@@ -65,7 +65,11 @@ function eventKey(e: OsvEvent): [Key, string] | undefined {
   return undefined;
 }
 
-function evaluateRange(cmp: (a: string, b: string) => number, installed: string, events: OsvEvent[]): RangeVerdict {
+function evaluateRange(
+  cmp: (a: string, b: string) => number,
+  installed: string,
+  events: OsvEvent[],
+): RangeVerdict {
   const parsed: [Key, string][] = [];
   for (const e of events) {
     const k = eventKey(e);

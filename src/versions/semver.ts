@@ -49,7 +49,8 @@ function compareIdentifiers(a: string, b: string): number {
 
 /** SemVer 2.0.0 precedence; build metadata is ignored. */
 export function compareParsed(a: SemVer, b: SemVer): number {
-  const core = compareDigits(a.major, b.major) || compareDigits(a.minor, b.minor) || compareDigits(a.patch, b.patch);
+  const core =
+    compareDigits(a.major, b.major) || compareDigits(a.minor, b.minor) || compareDigits(a.patch, b.patch);
   if (core !== 0) return core;
   if (a.prerelease.length === 0 || b.prerelease.length === 0) {
     return a.prerelease.length === b.prerelease.length ? 0 : a.prerelease.length === 0 ? 1 : -1;
@@ -98,7 +99,8 @@ interface Partial {
 const X = (s: string | undefined) => s === undefined || s === "" || s === "x" || s === "X" || s === "*";
 
 function parsePartial(s: string): Partial | undefined {
-  const m = /^v?(\d+|[xX*])(?:\.(\d+|[xX*])(?:\.(\d+|[xX*])(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?)?)?$/.exec(s);
+  const m =
+    /^v?(\d+|[xX*])(?:\.(\d+|[xX*])(?:\.(\d+|[xX*])(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?)?)?$/.exec(s);
   if (!m) return undefined;
   const p: Partial = { prerelease: m[4] ? m[4].split(".") : [] };
   if (!X(m[1])) p.major = m[1]!;
@@ -124,7 +126,11 @@ function desugar(token: string, op: string): Comparator[] | undefined {
   const { major, minor, patch, prerelease } = p;
   if (op === "~" || op === "~>") {
     if (major === undefined) return [];
-    if (minor === undefined) return [{ op: ">=", version: sv(major, "0", "0") }, { op: "<", version: floor(inc(major), "0", "0") }];
+    if (minor === undefined)
+      return [
+        { op: ">=", version: sv(major, "0", "0") },
+        { op: "<", version: floor(inc(major), "0", "0") },
+      ];
     return [
       { op: ">=", version: sv(major, minor, patch ?? "0", prerelease) },
       { op: "<", version: floor(major, inc(minor), "0") },
@@ -132,17 +138,27 @@ function desugar(token: string, op: string): Comparator[] | undefined {
   }
   if (op === "^") {
     if (major === undefined) return [];
-    if (minor === undefined) return [{ op: ">=", version: sv(major, "0", "0") }, { op: "<", version: floor(inc(major), "0", "0") }];
+    if (minor === undefined)
+      return [
+        { op: ">=", version: sv(major, "0", "0") },
+        { op: "<", version: floor(inc(major), "0", "0") },
+      ];
     if (patch === undefined) {
       const upper = major !== "0" ? floor(inc(major), "0", "0") : floor("0", inc(minor), "0");
-      return [{ op: ">=", version: sv(major, minor, "0") }, { op: "<", version: upper }];
+      return [
+        { op: ">=", version: sv(major, minor, "0") },
+        { op: "<", version: upper },
+      ];
     }
     const lower = sv(major, minor, patch, prerelease);
     let upper: SemVer;
     if (major !== "0") upper = floor(inc(major), "0", "0");
     else if (minor !== "0") upper = floor("0", inc(minor), "0");
     else upper = floor("0", "0", inc(patch));
-    return [{ op: ">=", version: lower }, { op: "<", version: upper }];
+    return [
+      { op: ">=", version: lower },
+      { op: "<", version: upper },
+    ];
   }
   // Plain comparator or bare x-range.
   const o = (op === "" ? "=" : op) as Op;
@@ -153,9 +169,14 @@ function desugar(token: string, op: string): Comparator[] | undefined {
     const hi = minor === undefined ? floor(inc(major), "0", "0") : floor(major, inc(minor), "0");
     switch (o) {
       case "=":
-        return [{ op: ">=", version: lo }, { op: "<", version: hi }];
+        return [
+          { op: ">=", version: lo },
+          { op: "<", version: hi },
+        ];
       case ">":
-        return [{ op: ">=", version: minor === undefined ? sv(inc(major), "0", "0") : sv(major, inc(minor), "0") }];
+        return [
+          { op: ">=", version: minor === undefined ? sv(inc(major), "0", "0") : sv(major, inc(minor), "0") },
+        ];
       case ">=":
         return [{ op: ">=", version: lo }];
       case "<":
@@ -176,7 +197,8 @@ function parseAlternative(text: string): Comparator[] | undefined {
     const to = parsePartial(hyphen[2]!);
     if (!from || !to) return undefined;
     const out: Comparator[] = [];
-    if (from.major !== undefined) out.push({ op: ">=", version: sv(from.major, from.minor ?? "0", from.patch ?? "0", from.prerelease) });
+    if (from.major !== undefined)
+      out.push({ op: ">=", version: sv(from.major, from.minor ?? "0", from.patch ?? "0", from.prerelease) });
     if (to.major !== undefined) {
       if (to.minor === undefined) out.push({ op: "<", version: floor(inc(to.major), "0", "0") });
       else if (to.patch === undefined) out.push({ op: "<", version: floor(to.major, inc(to.minor), "0") });
@@ -185,7 +207,10 @@ function parseAlternative(text: string): Comparator[] | undefined {
     return out;
   }
   // Join operators to their versions ("> = 1.2" → ">=1.2", ">= 1.2" → ">=1.2").
-  const tokens = s.replace(/(<=|>=|<|>|=|~>|~|\^)\s+/g, "$1").split(/\s+/).filter((t) => t !== "");
+  const tokens = s
+    .replace(/(<=|>=|<|>|=|~>|~|\^)\s+/g, "$1")
+    .split(/\s+/)
+    .filter((t) => t !== "");
   const out: Comparator[] = [];
   for (const t of tokens) {
     const m = /^(<=|>=|<|>|=|~>|~|\^)?(.*)$/.exec(t)!;

@@ -174,7 +174,12 @@ describe("Debian security tracker", () => {
       chromium.affected.map((e) => [e.ecosystem, e.packageName, e.ranges?.[0]?.events, e.severity]),
       [
         ["Debian:10", "chromium", [{ introduced: "0" }], "end-of-life"],
-        ["Debian:11", "chromium", [{ introduced: "0" }, { fixed: "98.0.4758.80-1~deb11u1" }], "not yet assigned"],
+        [
+          "Debian:11",
+          "chromium",
+          [{ introduced: "0" }, { fixed: "98.0.4758.80-1~deb11u1" }],
+          "not yet assigned",
+        ],
         ["Debian:12", "chromium", [{ introduced: "0" }, { fixed: "98.0.4758.80-1" }], "not yet assigned"],
         ["Debian:9", "chromium", [{ introduced: "0" }], "end-of-life"],
       ],
@@ -191,10 +196,9 @@ describe("Debian security tracker", () => {
       ],
     );
     const sope = sink.advisories.get("CVE-2025-53603")!;
-    assert.deepEqual(
-      sope.affected.find((e) => e.ecosystem === "Debian:12")!.ranges,
-      [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "5.8.0-1+deb12u1" }] }],
-    );
+    assert.deepEqual(sope.affected.find((e) => e.ecosystem === "Debian:12")!.ranges, [
+      { type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "5.8.0-1+deb12u1" }] },
+    ]);
     assert.equal(sink.skips.length, 0);
   });
 
@@ -202,15 +206,26 @@ describe("Debian security tracker", () => {
     const doc = {
       a: { "CVE-1": { description: "d", releases: { bookworm: { status: "open", urgency: "low" } } } },
       b: {
-        "CVE-1": { releases: { bookworm: { status: "undetermined" }, bullseye: { status: "resolved", fixed_version: "2" } } },
+        "CVE-1": {
+          releases: {
+            bookworm: { status: "undetermined" },
+            bullseye: { status: "resolved", fixed_version: "2" },
+          },
+        },
         "CVE-2": "nonsense",
       },
       c: [],
     };
     const sink = new Collect();
-    await parseDebianTracker([{ label: "t.json", path: write("t.json", JSON.stringify(doc)) }], "debian-tracker", sink);
+    await parseDebianTracker(
+      [{ label: "t.json", path: write("t.json", JSON.stringify(doc)) }],
+      "debian-tracker",
+      sink,
+    );
     assert.deepEqual(
-      sink.advisories.get("CVE-1")!.affected.map((e) => [e.ecosystem, e.packageName, e.ranges?.[0]?.events.length]),
+      sink.advisories
+        .get("CVE-1")!
+        .affected.map((e) => [e.ecosystem, e.packageName, e.ranges?.[0]?.events.length]),
       [
         ["Debian:11", "b", 2],
         ["Debian:12", "a", 1],
@@ -241,9 +256,15 @@ describe("Debian security tracker", () => {
     ]);
     assert.deepEqual([...topLevelMembers(Buffer.from("{}"))], []);
     assert.throws(() => [...topLevelMembers(Buffer.from("[1]"))], /expected an object/);
-    assert.throws(() => [...topLevelMembers(Buffer.from('{"a": {"b": tru}}'))], /malformed JSON in member "a"/);
+    assert.throws(
+      () => [...topLevelMembers(Buffer.from('{"a": {"b": tru}}'))],
+      /malformed JSON in member "a"/,
+    );
     assert.throws(() => [...topLevelMembers(Buffer.from('{"a": 1} x'))], /data after the top-level object/);
-    assert.throws(() => [...topLevelMembers(Buffer.from('{"a": "unterminated'))], /truncated inside a string/);
+    assert.throws(
+      () => [...topLevelMembers(Buffer.from('{"a": "unterminated'))],
+      /truncated inside a string/,
+    );
   });
 });
 
@@ -284,7 +305,9 @@ describe("Alpine secdb", () => {
         advisoryId: "ALPINE-CVE-2015-9099",
         ecosystem: "Alpine:v3.9",
         packageName: "lame",
-        ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.100-r0" }, { fixed: "3.99.5-r6" }] }],
+        ranges: [
+          { type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.100-r0" }, { fixed: "3.99.5-r6" }] },
+        ],
       },
     ]);
     // xen says "0" (never affected) for CVE-2015-9100: only lame's entry remains.
@@ -292,7 +315,10 @@ describe("Alpine secdb", () => {
       sink.advisories.get("ALPINE-CVE-2015-9100")!.affected.map((e) => e.packageName),
       ["lame"],
     );
-    assert.deepEqual(sink.advisories.get("ALPINE-CVE-2016-6258")!.advisory.aliases, ["CVE-2016-6258", "XSA-182"]);
+    assert.deepEqual(sink.advisories.get("ALPINE-CVE-2016-6258")!.advisory.aliases, [
+      "CVE-2016-6258",
+      "XSA-182",
+    ]);
     assert.equal(sink.advisories.get("ALPINE-wnpa-sec-2017-18")!.affected[0]!.packageName, "wireshark");
     assert.equal(sink.advisories.get("ALPINE-CVE-2017-17434")!.affected.length, 1);
     assert.deepEqual(
@@ -303,11 +329,19 @@ describe("Alpine secdb", () => {
 
   it("names the file when it is not secdb JSON", async () => {
     await assert.rejects(
-      parseAlpineSecdb([{ label: "alpine-secdb/v3.9/main.json", path: write("bad.json", "{nope") }], "alpine-secdb", new Collect()),
+      parseAlpineSecdb(
+        [{ label: "alpine-secdb/v3.9/main.json", path: write("bad.json", "{nope") }],
+        "alpine-secdb",
+        new Collect(),
+      ),
       /^Error: alpine-secdb\/v3\.9\/main\.json: malformed JSON/,
     );
     await assert.rejects(
-      parseAlpineSecdb([{ label: "x/main.json", path: write("nov.json", '{"packages": []}') }], "alpine-secdb", new Collect()),
+      parseAlpineSecdb(
+        [{ label: "x/main.json", path: write("nov.json", '{"packages": []}') }],
+        "alpine-secdb",
+        new Collect(),
+      ),
       /x\/main\.json: no distroversion/,
     );
   });
@@ -321,18 +355,29 @@ describe("KEV, EPSS, NVD", () => {
     const first = sink.kevs.find((k) => k.cveId === "CVE-2025-0108")!;
     assert.equal(first.vendorProject, "Palo Alto Networks");
     assert.equal(first.dateAdded, "2025-02-18");
-    await assert.rejects(parseKev({ label: "k.json", path: write("k.json", '{"title": 1}') }, new Collect()), /k\.json: not a KEV catalog/);
+    await assert.rejects(
+      parseKev({ label: "k.json", path: write("k.json", '{"title": 1}') }, new Collect()),
+      /k\.json: not a KEV catalog/,
+    );
   });
 
   it("reads EPSS CSV, plain and gzipped", async () => {
     for (const [label, path] of [
       ["samples/epss-example-1.csv", join(vulndataDir, "samples/epss-example-1.csv")],
-      ["epss.csv.gz", write("epss.csv.gz", gzipSync(readFileSync(join(vulndataDir, "samples/epss-example-1.csv"))))],
+      [
+        "epss.csv.gz",
+        write("epss.csv.gz", gzipSync(readFileSync(join(vulndataDir, "samples/epss-example-1.csv")))),
+      ],
     ] as const) {
       const sink = new Collect();
       await parseEpss({ label, path }, sink);
       assert.equal(sink.epsses.length, 5, label);
-      assert.deepEqual(sink.epsses[4], { cveId: "CVE-1999-0005", score: 0.91963, percentile: 0.99214, date: "2025-02-20" });
+      assert.deepEqual(sink.epsses[4], {
+        cveId: "CVE-1999-0005",
+        score: 0.91963,
+        percentile: 0.99214,
+        date: "2025-02-20",
+      });
     }
   });
 
@@ -367,14 +412,23 @@ describe("KEV, EPSS, NVD", () => {
       parseEpss({ label: "epss/y.csv", path: write("y.csv", "id,score\nCVE-1,2\n") }, new Collect()),
       /^Error: epss\/y\.csv line 1: expected the header "cve,epss,percentile"/,
     );
-    await assert.rejects(parseEpss({ label: "epss/z.csv", path: write("z.csv", "") }, new Collect()), /epss\/z\.csv: empty file/);
-    const manyBad = ["cve,epss,percentile", ...Array.from({ length: 50 }, (_, i) => `CVE-2024-${1000 + i},x,y`)].join("\n");
+    await assert.rejects(
+      parseEpss({ label: "epss/z.csv", path: write("z.csv", "") }, new Collect()),
+      /epss\/z\.csv: empty file/,
+    );
+    const manyBad = [
+      "cve,epss,percentile",
+      ...Array.from({ length: 50 }, (_, i) => `CVE-2024-${1000 + i},x,y`),
+    ].join("\n");
     await assert.rejects(
       parseEpss({ label: "epss/bad.csv", path: write("bad.csv", manyBad) }, new Collect()),
       /epss\/bad\.csv: 50 of 50 rows are bad; not an EPSS file\?/,
     );
     await assert.rejects(
-      parseEpss({ label: "epss/bad.csv.gz", path: write("bad.csv.gz", gzipSync(csv).subarray(0, 30)) }, new Collect()),
+      parseEpss(
+        { label: "epss/bad.csv.gz", path: write("bad.csv.gz", gzipSync(csv).subarray(0, 30)) },
+        new Collect(),
+      ),
       /epss\/bad\.csv\.gz: corrupt gzip data|unexpected end of file/,
     );
   });
@@ -393,7 +447,13 @@ describe("KEV, EPSS, NVD", () => {
             baseScore: 6.5,
             baseSeverity: "MEDIUM",
           },
-          { source: "nvd@nist.gov", version: "2.0", vector: "AV:N/AC:M/Au:N/C:N/I:P/A:N", baseScore: 4.3, baseSeverity: "MEDIUM" },
+          {
+            source: "nvd@nist.gov",
+            version: "2.0",
+            vector: "AV:N/AC:M/Au:N/C:N/I:P/A:N",
+            baseScore: 4.3,
+            baseSeverity: "MEDIUM",
+          },
         ],
         baseScore: 6.5,
         vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:H/A:N",
@@ -410,10 +470,20 @@ describe("KEV, EPSS, NVD", () => {
       type,
       cvssData: { version, vectorString: `V${version}-${score}`, baseScore: score },
     });
-    const both = cvss({ cvssMetricV31: [m("Secondary", "3.1", 9.8), m("Primary", "3.1", 7.5)], cvssMetricV2: [m("Primary", "2.0", 5)] });
+    const both = cvss({
+      cvssMetricV31: [m("Secondary", "3.1", 9.8), m("Primary", "3.1", 7.5)],
+      cvssMetricV2: [m("Primary", "2.0", 5)],
+    });
     assert.equal(both.baseScore, 7.5);
-    assert.equal(cvss({ cvssMetricV40: [m("Secondary", "4.0", 8.7)], cvssMetricV30: [m("Secondary", "3.0", 6.1)] }).baseScore, 6.1);
-    assert.equal(cvss({ cvssMetricV40: [m("Secondary", "4.0", 8.7)], cvssMetricV2: [m("Primary", "2.0", 5)] }).version, "4.0");
+    assert.equal(
+      cvss({ cvssMetricV40: [m("Secondary", "4.0", 8.7)], cvssMetricV30: [m("Secondary", "3.0", 6.1)] })
+        .baseScore,
+      6.1,
+    );
+    assert.equal(
+      cvss({ cvssMetricV40: [m("Secondary", "4.0", 8.7)], cvssMetricV2: [m("Primary", "2.0", 5)] }).version,
+      "4.0",
+    );
     const none = cvss({});
     assert.equal(none.baseScore, undefined);
     assert.deepEqual(none.metrics, []);

@@ -66,9 +66,14 @@ function serve(req: IncomingMessage, res: ServerResponse) {
   let start = 0;
   const range = /^bytes=(\d+)-$/.exec(req.headers["range"] ?? "");
   const ifRange = req.headers["if-range"];
-  if (range && (!ifRange || ifRange === route.etag || ifRange === route.lastModified)) start = Number(range[1]);
+  if (range && (!ifRange || ifRange === route.etag || ifRange === route.lastModified))
+    start = Number(range[1]);
   const chunk = body.subarray(start);
-  const headers: Record<string, string | number> = { ...validators, "content-length": chunk.length, "accept-ranges": "bytes" };
+  const headers: Record<string, string | number> = {
+    ...validators,
+    "content-length": chunk.length,
+    "accept-ranges": "bytes",
+  };
   if (start > 0) headers["content-range"] = `bytes ${start}-${body.length - 1}/${body.length}`;
   res.writeHead(start > 0 ? 206 : 200, headers);
   if (route.cutAfter !== undefined) {
@@ -151,7 +156,10 @@ describe("public feeds over HTTP", () => {
       ],
     );
     assert.equal(feed(r1, "osv:crates.io").bytes, cratesZip.length);
-    assert.equal(feed(r1, "osv:crates.io").source, "https://osv-vulnerabilities.storage.googleapis.com/crates.io/all.zip");
+    assert.equal(
+      feed(r1, "osv:crates.io").source,
+      "https://osv-vulnerabilities.storage.googleapis.com/crates.io/all.zip",
+    );
     assert.equal(requestsTo(CRATES)[0]!.headers["if-none-match"], undefined);
 
     log.length = 0;
@@ -171,7 +179,10 @@ describe("public feeds over HTTP", () => {
     // The source changes: a new ETag, one record with a new `modified`.
     const entries = await zipEntries(join(vulndataDir, "osv/crates.io/all.zip"));
     const rec = JSON.parse(entries[0]!.data.toString());
-    entries[0] = { name: entries[0]!.name, data: Buffer.from(JSON.stringify({ ...rec, modified: "2030-01-01T00:00:00Z" })) };
+    entries[0] = {
+      name: entries[0]!.name,
+      data: Buffer.from(JSON.stringify({ ...rec, modified: "2030-01-01T00:00:00Z" })),
+    };
     put(CRATES, makeZip(entries));
     const r3 = await updateAdvisories({ dataDir, feeds, fetch: localFetch, http: fast });
     assert.equal(feed(r3, "osv:crates.io").status, "updated");
@@ -181,7 +192,12 @@ describe("public feeds over HTTP", () => {
   });
 
   it("says plainly when the network is unreachable, and keeps the data", async () => {
-    const r = await updateAdvisories({ dataDir, feeds: ["osv:crates.io", "kev", "epss"], fetch: refusedFetch, http: fast });
+    const r = await updateAdvisories({
+      dataDir,
+      feeds: ["osv:crates.io", "kev", "epss"],
+      fetch: refusedFetch,
+      http: fast,
+    });
     assert.equal(r.ok, false);
     assert.equal(r.unreachable, true);
     assert.equal(
@@ -212,7 +228,12 @@ describe("public feeds over HTTP", () => {
     const dir = join(tmp.path, "errors");
     routes.set(CRATES, { body: Buffer.alloc(0), status: 503 });
     log.length = 0;
-    const r = await updateAdvisories({ dataDir: dir, feeds: ["osv:crates.io"], fetch: localFetch, http: { ...fast, retries: 2 } });
+    const r = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["osv:crates.io"],
+      fetch: localFetch,
+      http: { ...fast, retries: 2 },
+    });
     assert.equal(
       feed(r, "osv:crates.io").error,
       `osv:crates.io: GET https://osv-vulnerabilities.storage.googleapis.com/crates.io/all.zip: HTTP 503 Service Unavailable`,
@@ -220,7 +241,12 @@ describe("public feeds over HTTP", () => {
     assert.equal(r.unreachable, false);
     assert.equal(requestsTo(CRATES).length, 3, "one try and two retries");
     routes.delete(CRATES);
-    const missing = await updateAdvisories({ dataDir: dir, feeds: ["osv:crates.io"], fetch: localFetch, http: fast });
+    const missing = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["osv:crates.io"],
+      fetch: localFetch,
+      http: fast,
+    });
     assert.match(feed(missing, "osv:crates.io").error!, /HTTP 404 Not Found$/);
 
     routes.set(CRATES, { body: cratesZip, silent: true });
@@ -250,12 +276,22 @@ describe("public feeds over HTTP", () => {
     const cut = Math.floor(cratesZip.length * 0.4);
     // Run 1: the connection drops at 40% and retries are off, so the feed fails…
     put(CRATES, cratesZip, { cutAfter: cut });
-    const r1 = await updateAdvisories({ dataDir: dir, feeds: ["osv:crates.io"], fetch: localFetch, http: fast });
+    const r1 = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["osv:crates.io"],
+      fetch: localFetch,
+      http: fast,
+    });
     assert.equal(feed(r1, "osv:crates.io").status, "failed");
     assert.match(feed(r1, "osv:crates.io").error!, /broke off after \d+ bytes/);
     // …run 2 asks only for the rest.
     log.length = 0;
-    const r2 = await updateAdvisories({ dataDir: dir, feeds: ["osv:crates.io"], fetch: localFetch, http: fast });
+    const r2 = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["osv:crates.io"],
+      fetch: localFetch,
+      http: fast,
+    });
     const crates = feed(r2, "osv:crates.io");
     assert.equal(crates.status, "updated", crates.error);
     assert.equal(crates.records, 1206);
@@ -289,7 +325,12 @@ describe("public feeds over HTTP", () => {
     const changed = makeZip(entries.slice(0, 100));
     put(CRATES, changed);
     log.length = 0;
-    const r4 = await updateAdvisories({ dataDir: dir3, feeds: ["osv:crates.io"], fetch: localFetch, http: fast });
+    const r4 = await updateAdvisories({
+      dataDir: dir3,
+      feeds: ["osv:crates.io"],
+      fetch: localFetch,
+      http: fast,
+    });
     assert.equal(feed(r4, "osv:crates.io").records, 100);
     assert.equal(feed(r4, "osv:crates.io").bytes, changed.length);
     assert.ok(requestsTo(CRATES)[0]!.headers["range"], "it did try to resume");
@@ -297,29 +338,45 @@ describe("public feeds over HTTP", () => {
 
   it("fetches Alpine secdb branches from the index listing", async () => {
     const dir = join(tmp.path, "alpine");
-    const index = '<html><body><a href="../">../</a>\n<a href="v3.9/">v3.9/</a>\n<a href="v3.10/">v3.10/</a>\n</body></html>';
+    const index =
+      '<html><body><a href="../">../</a>\n<a href="v3.9/">v3.9/</a>\n<a href="v3.10/">v3.10/</a>\n</body></html>';
     put("/secdb.alpinelinux.org/", Buffer.from(index));
     for (const [branch, repos] of [
       ["v3.9", ["main"]],
       ["v3.10", ["main", "community"]],
     ] as const) {
       for (const repo of repos) {
-        put(`/secdb.alpinelinux.org/${branch}/${repo}.json`, readFileSync(join(vulndataDir, "alpine-secdb", branch, `${repo}.json`)));
+        put(
+          `/secdb.alpinelinux.org/${branch}/${repo}.json`,
+          readFileSync(join(vulndataDir, "alpine-secdb", branch, `${repo}.json`)),
+        );
       }
     }
     routes.delete("/secdb.alpinelinux.org/v3.9/community.json");
-    const r = await updateAdvisories({ dataDir: dir, feeds: ["alpine-secdb"], fetch: localFetch, http: fast });
+    const r = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["alpine-secdb"],
+      fetch: localFetch,
+      http: fast,
+    });
     const alpine = feed(r, "alpine-secdb");
     assert.equal(alpine.status, "updated", alpine.error);
     assert.ok(alpine.records > 500);
     const store = openAdvisoryStore(dir, { readonly: true });
     try {
-      assert.ok(store.affected("Alpine:v3.10", "libressl").some((e) => e.advisoryId === "ALPINE-CVE-2018-0732"));
+      assert.ok(
+        store.affected("Alpine:v3.10", "libressl").some((e) => e.advisoryId === "ALPINE-CVE-2018-0732"),
+      );
       assert.equal(store.affected("Alpine:v3.11", "libressl").length, 0, "v3.11 was not listed");
     } finally {
       store.close();
     }
-    const again = await updateAdvisories({ dataDir: dir, feeds: ["alpine-secdb"], fetch: localFetch, http: fast });
+    const again = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["alpine-secdb"],
+      fetch: localFetch,
+      http: fast,
+    });
     assert.equal(feed(again, "alpine-secdb").status, "not-modified");
   });
 
@@ -335,7 +392,13 @@ describe("public feeds over HTTP", () => {
         const pool = url.searchParams.has("lastModStartDate") ? all.slice(0, 3) : all;
         const slice = pool.slice(start, start + size);
         return Buffer.from(
-          JSON.stringify({ ...page, resultsPerPage: slice.length, startIndex: start, totalResults: pool.length, vulnerabilities: slice }),
+          JSON.stringify({
+            ...page,
+            resultsPerPage: slice.length,
+            startIndex: start,
+            totalResults: pool.length,
+            vulnerabilities: slice,
+          }),
         );
       },
     });
@@ -348,7 +411,13 @@ describe("public feeds over HTTP", () => {
     );
     log.length = 0;
     const opts = { nvdPageSize: 15, nvdRequestDelayMs: 0, nvdApiKey: "secret" };
-    const r1 = await updateAdvisories({ dataDir: dir, feeds: ["nvd"], fetch: localFetch, http: fast, feedOptions: opts });
+    const r1 = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["nvd"],
+      fetch: localFetch,
+      http: fast,
+      feedOptions: opts,
+    });
     assert.equal(feed(r1, "nvd").records, 38, feed(r1, "nvd").error);
     const first = log.filter((l) => l.path.includes("/cves/2.0"));
     assert.deepEqual(
@@ -365,13 +434,22 @@ describe("public feeds over HTTP", () => {
     }
     // The next default run includes NVD, incrementally.
     log.length = 0;
-    const r2 = await updateAdvisories({ dataDir: dir, fetch: localFetch, http: fast, feedOptions: opts, feeds: ["nvd", "kev"] });
+    const r2 = await updateAdvisories({
+      dataDir: dir,
+      fetch: localFetch,
+      http: fast,
+      feedOptions: opts,
+      feeds: ["nvd", "kev"],
+    });
     const inc = log.filter((l) => l.path.includes("/cves/2.0"));
     assert.equal(inc.length, 1);
     const params = new URL(inc[0]!.path, "http://x").searchParams;
     assert.match(params.get("lastModStartDate")!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/);
     assert.ok(params.get("lastModEndDate"));
     const nvd = feed(r2, "nvd");
-    assert.deepEqual({ unchanged: nvd.unchanged, added: nvd.added, records: nvd.records }, { unchanged: 3, added: 0, records: 38 });
+    assert.deepEqual(
+      { unchanged: nvd.unchanged, added: nvd.added, records: nvd.records },
+      { unchanged: 3, added: 0, records: 38 },
+    );
   });
 });

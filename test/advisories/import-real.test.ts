@@ -69,14 +69,27 @@ describe("importing the real vulndata mirror", () => {
   });
 
   it("imports every feed of the mirror in a few seconds", (t) => {
-    t.diagnostic(`full import: ${firstMs.toFixed(0)} ms, ${first.totals.advisories} advisories, ${first.totals.affected} affected entries`);
-    for (const f of first.feeds) t.diagnostic(`  ${f.name}: ${f.records} records, import ${f.importMs.toFixed(0)} ms`);
+    t.diagnostic(
+      `full import: ${firstMs.toFixed(0)} ms, ${first.totals.advisories} advisories, ${first.totals.affected} affected entries`,
+    );
+    for (const f of first.feeds)
+      t.diagnostic(`  ${f.name}: ${f.records} records, import ${f.importMs.toFixed(0)} ms`);
     assert.equal(first.ok, true, JSON.stringify(first.feeds.filter((f) => f.error)));
     assert.equal(first.mode, "mirror");
     const feeds = byName(first);
     assert.deepEqual(
       [...feeds.keys()],
-      ["osv:Debian", "osv:Go", "osv:PyPI", "osv:crates.io", "debian-tracker", "alpine-secdb", "kev", "epss", "nvd"],
+      [
+        "osv:Debian",
+        "osv:Go",
+        "osv:PyPI",
+        "osv:crates.io",
+        "debian-tracker",
+        "alpine-secdb",
+        "kev",
+        "epss",
+        "nvd",
+      ],
     );
     // Record counts from the mirror's README.
     assert.equal(feeds.get("osv:Go")!.records, 4291);
@@ -106,7 +119,9 @@ describe("importing the real vulndata mirror", () => {
       const stdlib = store.affected("Go", "stdlib");
       assert.ok(stdlib.length > 100);
       const go67 = stdlib.find((e) => e.advisoryId === "GO-2021-0067")!;
-      assert.deepEqual(go67.ranges, [{ type: "SEMVER", events: [{ introduced: "1.16.0-0" }, { fixed: "1.16.1" }] }]);
+      assert.deepEqual(go67.ranges, [
+        { type: "SEMVER", events: [{ introduced: "1.16.0-0" }, { fixed: "1.16.1" }] },
+      ]);
       const go69 = stdlib.find((e) => e.advisoryId === "GO-2021-0069")!;
       assert.deepEqual(go69.ranges![0]!.events, [
         { introduced: "1.14.0-0" },
@@ -127,14 +142,23 @@ describe("importing the real vulndata mirror", () => {
       assert.deepEqual(store.advisoriesWithAlias("CVE-2023-1393"), ["DLA-3372-1", "DSA-5380-1"]);
       // The Debian tracker sample.
       const chromium = store.affected("Debian:11", "chromium").find((e) => e.advisoryId === "CVE-2022-0456")!;
-      assert.deepEqual(chromium.ranges![0]!.events, [{ introduced: "0" }, { fixed: "98.0.4758.80-1~deb11u1" }]);
+      assert.deepEqual(chromium.ranges![0]!.events, [
+        { introduced: "0" },
+        { fixed: "98.0.4758.80-1~deb11u1" },
+      ]);
       assert.equal(store.advisory("CVE-2022-0456")!.source, "debian-tracker");
       assert.match(store.advisory("CVE-2022-0456")!.modified, /^\d{4}-\d{2}-\d{2}T/);
       // Alpine secdb: a CVE fixed in libressl 2.7.4-r0 on v3.10; lame's two fixes on v3.9.
-      const libressl = store.affected("Alpine:v3.10", "libressl").find((e) => e.advisoryId === "ALPINE-CVE-2018-0732")!;
-      assert.deepEqual(libressl.ranges, [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.7.4-r0" }] }]);
+      const libressl = store
+        .affected("Alpine:v3.10", "libressl")
+        .find((e) => e.advisoryId === "ALPINE-CVE-2018-0732")!;
+      assert.deepEqual(libressl.ranges, [
+        { type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.7.4-r0" }] },
+      ]);
       assert.deepEqual(store.advisory("ALPINE-CVE-2018-0732")!.aliases, ["CVE-2018-0732"]);
-      const lame = store.affected("Alpine:v3.9", "lame").find((e) => e.advisoryId === "ALPINE-CVE-2015-9099")!;
+      const lame = store
+        .affected("Alpine:v3.9", "lame")
+        .find((e) => e.advisoryId === "ALPINE-CVE-2015-9099")!;
       assert.deepEqual(
         lame.ranges![0]!.events.map((e) => e.fixed ?? e.introduced),
         ["0", "3.100-r0", "3.99.5-r6"],
@@ -181,7 +205,10 @@ describe("importing the real vulndata mirror", () => {
   it("looks packages up fast", (t) => {
     // Real package names of every ecosystem, plus as many misses, each looked up once (no cache help).
     const db = new Database(advisoryDbPath(dataDir), { readonly: true });
-    const real = db.prepare("SELECT DISTINCT ecosystem, raw_name FROM affected LIMIT 5000").raw().all() as [string, string][];
+    const real = db.prepare("SELECT DISTINCT ecosystem, raw_name FROM affected LIMIT 5000").raw().all() as [
+      string,
+      string,
+    ][];
     db.close();
     const lookups = [...real, ...real.map(([e, n]): [string, string] => [e, `${n}-missing`])];
     const store = openAdvisoryStore(dataDir, { readonly: true });
@@ -194,7 +221,9 @@ describe("importing the real vulndata mirror", () => {
         }
       }
       const ms = performance.now() - t0;
-      t.diagnostic(`${lookups.length} affected() lookups (+ advisory() for each of ${hits} hits): ${ms.toFixed(0)} ms`);
+      t.diagnostic(
+        `${lookups.length} affected() lookups (+ advisory() for each of ${hits} hits): ${ms.toFixed(0)} ms`,
+      );
       assert.ok(hits >= real.length);
       assert.ok(ms < 10_000, `${ms} ms`);
     } finally {
@@ -226,7 +255,13 @@ describe("importing the real vulndata mirror", () => {
     assert.equal(again.ok, true);
     for (const f of again.feeds) {
       assert.deepEqual(
-        { added: f.added, changed: f.changed, removed: f.removed, withdrawn: f.withdrawn, unchanged: f.unchanged },
+        {
+          added: f.added,
+          changed: f.changed,
+          removed: f.removed,
+          withdrawn: f.withdrawn,
+          unchanged: f.unchanged,
+        },
         { added: 0, changed: 0, removed: 0, withdrawn: 0, unchanged: f.records },
         f.name,
       );
@@ -238,7 +273,9 @@ describe("importing the real vulndata mirror", () => {
   it("rewrites exactly the record whose modified changed", async () => {
     const before0001 = goRecord("GO-2020-0001")!;
     const mirror = mirrorWith(tmp.path, {
-      "osv/Go/all.zip": await goArchive({ "GO-2020-0001": (r) => ({ ...r, modified: "2030-01-01T00:00:00Z" }) }),
+      "osv/Go/all.zip": await goArchive({
+        "GO-2020-0001": (r) => ({ ...r, modified: "2030-01-01T00:00:00Z" }),
+      }),
     });
     const r = await updateAdvisories({ dataDir, mirror, feeds: ["osv"] });
     const go = byName(r).get("osv:Go")!;
@@ -255,7 +292,11 @@ describe("importing the real vulndata mirror", () => {
     const mirror = mirrorWith(tmp.path, {
       "osv/Go/all.zip": await goArchive({
         "GO-2020-0001": (r) => ({ ...r, modified: "2030-01-01T00:00:00Z" }),
-        "GO-2020-0003": (r) => ({ ...r, modified: "2030-02-01T00:00:00Z", withdrawn: "2030-02-01T00:00:00Z" }),
+        "GO-2020-0003": (r) => ({
+          ...r,
+          modified: "2030-02-01T00:00:00Z",
+          withdrawn: "2030-02-01T00:00:00Z",
+        }),
         "GO-2020-0004": null,
       }),
     });
@@ -269,12 +310,17 @@ describe("importing the real vulndata mirror", () => {
     assert.equal(goRecord("GO-2020-0004"), undefined);
     const store = openAdvisoryStore(dataDir, { readonly: true });
     try {
-      assert.equal(store.affected("Go", "github.com/gin-gonic/gin").some((e) => e.advisoryId === "GO-2020-0004"), false);
+      assert.equal(
+        store.affected("Go", "github.com/gin-gonic/gin").some((e) => e.advisoryId === "GO-2020-0004"),
+        false,
+      );
     } finally {
       store.close();
     }
     // Back to the real archive: both come back.
-    const back = byName(await updateAdvisories({ dataDir, mirror: vulndataDir, feeds: ["osv:Go"] })).get("osv:Go")!;
+    const back = byName(await updateAdvisories({ dataDir, mirror: vulndataDir, feeds: ["osv:Go"] })).get(
+      "osv:Go",
+    )!;
     assert.deepEqual({ added: back.added, changed: back.changed }, { added: 1, changed: 2 });
   });
 
@@ -287,7 +333,10 @@ describe("importing the real vulndata mirror", () => {
     );
     const pypiChanged = await zipEntries(join(vulndataDir, "osv/PyPI/all.zip"));
     const first = JSON.parse(pypiChanged[0]!.data.toString());
-    pypiChanged[0] = { name: pypiChanged[0]!.name, data: Buffer.from(JSON.stringify({ ...first, modified: goal })) };
+    pypiChanged[0] = {
+      name: pypiChanged[0]!.name,
+      data: Buffer.from(JSON.stringify({ ...first, modified: goal })),
+    };
     const mirror = mirrorWith(tmp.path, { "osv/Go/all.zip": zip, "osv/PyPI/all.zip": makeZip(pypiChanged) });
     const beforeAll = advisoryStatus(dataDir);
     const beforeStatus = beforeAll.feeds.find((f) => f.name === "osv:Go")!;
@@ -295,7 +344,10 @@ describe("importing the real vulndata mirror", () => {
     assert.equal(r.ok, false);
     const go = byName(r).get("osv:Go")!;
     assert.equal(go.status, "failed");
-    assert.match(go.error!, /osv\/Go\/all\.zip: GO-2023-1571\.json: (cannot decompress|size mismatch|CRC mismatch)/);
+    assert.match(
+      go.error!,
+      /osv\/Go\/all\.zip: GO-2023-1571\.json: (cannot decompress|size mismatch|CRC mismatch)/,
+    );
     assert.equal(go.records, 4291);
     assert.notEqual(goRecord("GO-2020-0001")!.modified, goal);
     assert.deepEqual(advisoryStatus(dataDir).totals, beforeAll.totals);
@@ -314,7 +366,9 @@ describe("importing the real vulndata mirror", () => {
     // A truncated archive fails the same way.
     const whole = await goArchive({});
     const truncated = mirrorWith(tmp.path, { "osv/Go/all.zip": whole.subarray(0, whole.length - 1000) });
-    const t = byName(await updateAdvisories({ dataDir, mirror: truncated, feeds: ["osv:Go"] })).get("osv:Go")!;
+    const t = byName(await updateAdvisories({ dataDir, mirror: truncated, feeds: ["osv:Go"] })).get(
+      "osv:Go",
+    )!;
     assert.equal(t.status, "failed");
     assert.match(t.error!, /osv\/Go\/all\.zip: not a readable zip archive/);
     assert.equal(advisoryStatus(dataDir).feeds.find((f) => f.name === "osv:Go")!.records, 4291);
@@ -329,7 +383,10 @@ describe("importing the real vulndata mirror", () => {
     assert.equal(go.status, "updated");
     assert.equal(go.skipped, 1);
     assert.equal(go.removed, 0);
-    assert.match(go.warnings[0]!, /^osv\/Go\/all\.zip:GO-2020-0001\.json: malformed JSON: .* \(stored version kept\)$/);
+    assert.match(
+      go.warnings[0]!,
+      /^osv\/Go\/all\.zip:GO-2020-0001\.json: malformed JSON: .* \(stored version kept\)$/,
+    );
     assert.ok(goRecord("GO-2020-0001"));
   });
 

@@ -77,24 +77,39 @@ describe("advisory store", () => {
       [1],
     );
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).sort();
-    for (const t of ["advisories", "affected", "aliases", "epss", "feeds", "kev", "nvd_cvss"]) assert.ok(tables.includes(t), t);
-    const idx = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'affected_package'").pluck().get() as string;
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]
+    ).sort();
+    for (const t of ["advisories", "affected", "aliases", "epss", "feeds", "kev", "nvd_cvss"])
+      assert.ok(tables.includes(t), t);
+    const idx = db
+      .prepare("SELECT sql FROM sqlite_master WHERE name = 'affected_package'")
+      .pluck()
+      .get() as string;
     assert.match(idx, /\(ecosystem, name\)/);
     // Opening again applies nothing twice.
     openAdvisoryStore(dataDir).close();
     assert.equal(db.prepare("SELECT COUNT(*) FROM schema_migrations").pluck().get(), 1);
     db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
     db.close();
-    assert.throws(() => openAdvisoryStore(dataDir), /schema version 99, newer than this Vigil understands \(1\)/);
+    assert.throws(
+      () => openAdvisoryStore(dataDir),
+      /schema version 99, newer than this Vigil understands \(1\)/,
+    );
     assert.throws(() => openAdvisoryStore(dataDir, { readonly: true }), /schema version 99/);
   });
 
   it("refuses a file that is not SQLite", () => {
     const dataDir = join(tmp.path, "garbage");
     openAdvisoryStore(dataDir).close();
-    writeFileSync(advisoryDbPath(dataDir), "this is not a database, just text that is long enough".repeat(100));
-    assert.throws(() => openAdvisoryStore(dataDir, { readonly: true }), /not (a usable SQLite database|a database)/);
+    writeFileSync(
+      advisoryDbPath(dataDir),
+      "this is not a database, just text that is long enough".repeat(100),
+    );
+    assert.throws(
+      () => openAdvisoryStore(dataDir, { readonly: true }),
+      /not (a usable SQLite database|a database)/,
+    );
   });
 
   it("stores OSV records and finds them by normalized name", async () => {
@@ -124,7 +139,9 @@ describe("advisory store", () => {
             affected: [
               {
                 package: { ecosystem: "Ubuntu:22.04:LTS", name: "openssl" },
-                ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.0.2-0ubuntu1.10" }] }],
+                ranges: [
+                  { type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.0.2-0ubuntu1.10" }] },
+                ],
                 ecosystem_specific: { urgency: "medium" },
                 severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
               },
@@ -242,8 +259,14 @@ describe("advisory store", () => {
 
   it("rejects an unknown feed name and a missing mirror", async () => {
     const dataDir = join(tmp.path, "bad-args");
-    await assert.rejects(updateAdvisories({ dataDir, mirror: tmp.path, feeds: ["osv:Go", "nope"] }), /unknown feed "nope"/);
-    await assert.rejects(updateAdvisories({ dataDir, mirror: join(tmp.path, "missing") }), /mirror directory .* does not exist/);
+    await assert.rejects(
+      updateAdvisories({ dataDir, mirror: tmp.path, feeds: ["osv:Go", "nope"] }),
+      /unknown feed "nope"/,
+    );
+    await assert.rejects(
+      updateAdvisories({ dataDir, mirror: join(tmp.path, "missing") }),
+      /mirror directory .* does not exist/,
+    );
     // A feed asked for by name that the mirror lacks is a failure, not silence.
     const r = await updateAdvisories({ dataDir, mirror: osvMirror({}), feeds: ["kev"] });
     assert.equal(r.ok, false);

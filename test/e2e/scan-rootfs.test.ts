@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Finding } from "../../src/findings/finding.js";
 import type { Inventory } from "../../src/extractors/types.js";
+import type { Finding } from "../../src/findings/finding.js";
 import { runVigil } from "../support/cli.js";
 import { debianGoPrograms, debootstrapRootfs, vulndataDir } from "../support/fixtures.js";
 
@@ -19,17 +19,24 @@ interface ScanJson {
   warnings: Inventory["warnings"];
 }
 
+// dpkg-query's own ${field} syntax, not a template.
+const DPKG_FORMAT = ["Package", "Version", "source:Package", "source:Version", "db:Status-Abbrev"]
+  .map((f) => "$" + `{${f}}`)
+  .join("\t")
+  .concat("\n");
+
 /** Installed packages as dpkg itself reports them: the truth for the dpkg extractor. */
 function dpkgQuery(root: string): Map<string, { version: string; source: string; sourceVersion: string }> {
   const out = execFileSync(
     "dpkg-query",
-    [`--admindir=${join(root, "var/lib/dpkg")}`, "-W", "-f", "${Package}\t${Version}\t${source:Package}\t${source:Version}\t${db:Status-Abbrev}\n"],
+    [`--admindir=${join(root, "var/lib/dpkg")}`, "-W", "-f", DPKG_FORMAT],
     { encoding: "utf8" },
   );
   const m = new Map<string, { version: string; source: string; sourceVersion: string }>();
   for (const line of out.trim().split("\n")) {
     const [name, version, source, sourceVersion, status] = line.split("\t");
-    if (status?.trim() === "ii") m.set(name!, { version: version!, source: source!, sourceVersion: sourceVersion! });
+    if (status?.trim() === "ii")
+      m.set(name!, { version: version!, source: source!, sourceVersion: sourceVersion! });
   }
   return m;
 }
@@ -89,19 +96,29 @@ describe("vigil scan on real inputs", () => {
       assert.match(f.findingArn, /^arn:aws:inspector2:local:000000000000:finding\/[0-9a-f]{32}$/);
       // Every fix named must be newer than what the binary was built with.
       if (p.fixedInVersion !== "NotAvailable") {
-        const newer: string = execFileSync("dpkg", ["--compare-versions", p.fixedInVersion, "gt", toolchain], {
-          encoding: "utf8",
-        });
+        const newer: string = execFileSync(
+          "dpkg",
+          ["--compare-versions", p.fixedInVersion, "gt", toolchain],
+          {
+            encoding: "utf8",
+          },
+        );
         assert.equal(newer, "");
       }
     }
     const ids = new Set(scan.findings.map((f) => f.packageVulnerabilityDetails.vulnerabilityId));
     // CVE-2023-39325 (HTTP/2 rapid reset, GO-2023-2102) is fixed in Go 1.20.10 / 1.21.3; bookworm's Go 1.19 is affected.
     assert.ok(ids.has("CVE-2023-39325"), [...ids].slice(0, 50).join(" "));
-    const rapid = scan.findings.filter((f) => f.packageVulnerabilityDetails.vulnerabilityId === "CVE-2023-39325");
-    assert.ok(rapid.some((f) => f.packageVulnerabilityDetails.relatedVulnerabilities.includes("GO-2023-2102")));
+    const rapid = scan.findings.filter(
+      (f) => f.packageVulnerabilityDetails.vulnerabilityId === "CVE-2023-39325",
+    );
+    assert.ok(
+      rapid.some((f) => f.packageVulnerabilityDetails.relatedVulnerabilities.includes("GO-2023-2102")),
+    );
     // exploitAvailable is YES exactly for the CVEs in CISA's KEV catalog (read here directly).
-    const kev = JSON.parse(readFileSync(join(vulndataDir, "kev/known_exploited_vulnerabilities.json"), "utf8")) as {
+    const kev = JSON.parse(
+      readFileSync(join(vulndataDir, "kev/known_exploited_vulnerabilities.json"), "utf8"),
+    ) as {
       vulnerabilities: { cveID: string }[];
     };
     const known = new Set(kev.vulnerabilities.map((v) => v.cveID));
@@ -120,7 +137,15 @@ describe("vigil scan on real inputs", () => {
     assert.match(r.stdout, /\d+ findings \(\d+ UNTRIAGED\)/);
     const low = runVigil(["--quiet", "--data-dir", dataDir, "scan", "--fail-on", "low", dir]);
     assert.equal(low.status, 0, low.stderr);
-    const none = runVigil(["--quiet", "--data-dir", dataDir, "scan", "--fail-on", "critical", join(vulndataDir, "kev")]);
+    const none = runVigil([
+      "--quiet",
+      "--data-dir",
+      dataDir,
+      "scan",
+      "--fail-on",
+      "critical",
+      join(vulndataDir, "kev"),
+    ]);
     assert.equal(none.status, 0, none.stderr);
   });
 });

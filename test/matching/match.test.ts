@@ -16,7 +16,16 @@ function reader(advisories: Advisory[], entries: AffectedEntry[]): AdvisoryReade
 }
 
 function advisory(id: string, aliases: string[], extra: Partial<Advisory> = {}): Advisory {
-  return { id, aliases, related: [], modified: "2024-01-01T00:00:00Z", severity: [], references: [], source: "test", ...extra };
+  return {
+    id,
+    aliases,
+    related: [],
+    modified: "2024-01-01T00:00:00Z",
+    severity: [],
+    references: [],
+    source: "test",
+    ...extra,
+  };
 }
 
 function fixedAt(advisoryId: string, ecosystem: string, packageName: string, fixed?: string): AffectedEntry {
@@ -54,8 +63,14 @@ describe("matching", () => {
 
   it("splits a multi-CVE advisory into one match per CVE and merges the same CVE across feeds", () => {
     const store = reader(
-      [advisory("DSA-2-1", ["CVE-2023-0002", "CVE-2023-0003"]), advisory("CVE-2023-0002", [], { source: "debian-tracker" })],
-      [fixedAt("DSA-2-1", "Debian:11", "curl", "7.74.0-1.3+deb11u7"), fixedAt("CVE-2023-0002", "Debian:11", "curl", "7.74.0-1.3+deb11u7")],
+      [
+        advisory("DSA-2-1", ["CVE-2023-0002", "CVE-2023-0003"]),
+        advisory("CVE-2023-0002", [], { source: "debian-tracker" }),
+      ],
+      [
+        fixedAt("DSA-2-1", "Debian:11", "curl", "7.74.0-1.3+deb11u7"),
+        fixedAt("CVE-2023-0002", "Debian:11", "curl", "7.74.0-1.3+deb11u7"),
+      ],
     );
     const { matches } = matchInventory([deb("curl", "7.74.0-1.3+deb11u1")], store);
     assert.deepEqual(
@@ -70,7 +85,10 @@ describe("matching", () => {
   it("reports unfixed advisories without a fixed version, and PARTIAL when only some evidence has a fix", () => {
     const store = reader(
       [advisory("CVE-2023-0004", [], { source: "debian-tracker" }), advisory("DSA-4-1", ["CVE-2023-0004"])],
-      [fixedAt("CVE-2023-0004", "Debian:11", "zlib"), fixedAt("DSA-4-1", "Debian:11", "zlib", "1:1.2.11.dfsg-2+deb11u3")],
+      [
+        fixedAt("CVE-2023-0004", "Debian:11", "zlib"),
+        fixedAt("DSA-4-1", "Debian:11", "zlib", "1:1.2.11.dfsg-2+deb11u3"),
+      ],
     );
     const [m] = matchInventory([deb("zlib1g", "1:1.2.11.dfsg-2+deb11u2", { name: "zlib" })], store).matches;
     assert.equal(m?.fixedVersion, "1:1.2.11.dfsg-2+deb11u3");
@@ -86,18 +104,38 @@ describe("matching", () => {
       [advisory("GHSA-xxxx-yyyy-zzzz", [], { withdrawn: "2024-02-01T00:00:00Z" })],
       [fixedAt("GHSA-xxxx-yyyy-zzzz", "npm", "lodash", "4.17.21")],
     );
-    const pkg: Package = { name: "lodash", version: "4.17.20", type: "npm", ecosystem: "npm", location: "package-lock.json", extractor: "package-lock" };
+    const pkg: Package = {
+      name: "lodash",
+      version: "4.17.20",
+      type: "npm",
+      ecosystem: "npm",
+      location: "package-lock.json",
+      extractor: "package-lock",
+    };
     assert.equal(matchInventory([pkg], store).matches.length, 0);
   });
 
   it("merges CVE-less advisories that share an alias, naming them by the GHSA id", () => {
     const store = reader(
       [advisory("GO-2024-0001", ["GHSA-aaaa-bbbb-cccc"]), advisory("GHSA-aaaa-bbbb-cccc", ["GO-2024-0001"])],
-      [fixedAt("GO-2024-0001", "Go", "example.com/mod", "1.2.0"), fixedAt("GHSA-aaaa-bbbb-cccc", "Go", "example.com/mod", "1.2.0")],
+      [
+        fixedAt("GO-2024-0001", "Go", "example.com/mod", "1.2.0"),
+        fixedAt("GHSA-aaaa-bbbb-cccc", "Go", "example.com/mod", "1.2.0"),
+      ],
     );
-    const pkg: Package = { name: "example.com/mod", version: "v1.1.0", type: "golang", ecosystem: "Go", location: "bin/app", extractor: "go-binary" };
+    const pkg: Package = {
+      name: "example.com/mod",
+      version: "v1.1.0",
+      type: "golang",
+      ecosystem: "Go",
+      location: "bin/app",
+      extractor: "go-binary",
+    };
     const { matches } = matchInventory([pkg], store);
-    assert.deepEqual(matches.map((m) => [m.vulnerabilityId, m.related]), [["GHSA-aaaa-bbbb-cccc", ["GO-2024-0001"]]]);
+    assert.deepEqual(
+      matches.map((m) => [m.vulnerabilityId, m.related]),
+      [["GHSA-aaaa-bbbb-cccc", ["GO-2024-0001"]]],
+    );
   });
 
   it("counts packages it cannot match (no ecosystem or no version scheme)", () => {

@@ -17,7 +17,8 @@ function nvdMetrics(): NvdMetric[] {
     const page = JSON.parse(readFileSync(resolve(samples, file), "utf8"));
     for (const v of page.vulnerabilities) {
       for (const [key, list] of Object.entries(v.cve.metrics ?? {})) {
-        if (key.startsWith("cvssMetricV2") || key.startsWith("cvssMetricV3")) out.push(...(list as NvdMetric[]));
+        if (key.startsWith("cvssMetricV2") || key.startsWith("cvssMetricV3"))
+          out.push(...(list as NvdMetric[]));
       }
     }
   }

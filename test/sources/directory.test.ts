@@ -65,7 +65,10 @@ describe("DirectoryTree", () => {
 
   it("refuses a link that points outside the root, naming it", async () => {
     const tree = new DirectoryTree(root);
-    await assert.rejects(() => tree.readFile("etc/escape"), /etc\/escape -> \.\.\/\.\.\/secret points outside the root/);
+    await assert.rejects(
+      () => tree.readFile("etc/escape"),
+      /etc\/escape -> \.\.\/\.\.\/secret points outside the root/,
+    );
     await assert.rejects(() => tree.open("etc/escape"), /points outside the root/);
     assert.equal(await tree.stat("etc/escape"), undefined);
   });
@@ -75,12 +78,18 @@ describe("DirectoryTree", () => {
   });
 
   it("detects symlink loops", async () => {
-    await assert.rejects(() => new DirectoryTree(root).readFile("etc/loop-a"), /too many levels of symbolic links/);
+    await assert.rejects(
+      () => new DirectoryTree(root).readFile("etc/loop-a"),
+      /too many levels of symbolic links/,
+    );
   });
 
   it("enforces the read limit and reports missing files", async () => {
     const tree = new DirectoryTree(root);
-    await assert.rejects(() => tree.readFile("big", { maxBytes: 100 }), /4096 bytes, over the 100-byte limit/);
+    await assert.rejects(
+      () => tree.readFile("big", { maxBytes: 100 }),
+      /4096 bytes, over the 100-byte limit/,
+    );
     await assert.rejects(() => tree.readFile("nope"), /nope: no such file/);
     await assert.rejects(() => tree.readFile("etc"), /not a regular file/);
   });

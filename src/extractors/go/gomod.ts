@@ -48,7 +48,8 @@ export function parseGoMod(text: string): Package[] {
       requires.push({ path: unquote(args[0]!), version: args[1]!, indirect: /^indirect\b/.test(comment) });
     } else if (verb === "replace") {
       const arrow = args.indexOf("=>");
-      if (arrow < 1 || arrow === args.length - 1) throw new Error(`line ${line}: malformed replace directive`);
+      if (arrow < 1 || arrow === args.length - 1)
+        throw new Error(`line ${line}: malformed replace directive`);
       const from = args.slice(0, arrow);
       const to = args.slice(arrow + 1);
       const entry: { fromVersion?: string; path: string; version?: string } = { path: unquote(to[0]!) };

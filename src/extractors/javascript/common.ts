@@ -15,13 +15,21 @@ export function parseJsonFile(text: string): unknown {
       const before = text.slice(0, Number(pos[1]));
       const line = before.split("\n").length;
       const col = Number(pos[1]) - before.lastIndexOf("\n");
-      throw new Error(`malformed JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, "")}`);
+      throw new Error(
+        `malformed JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, "")}`,
+      );
     }
     throw new Error(`malformed JSON: ${msg}`);
   }
 }
 
-export function npmPackage(name: string, version: string, location: string, extractor: string, dev = false): Package {
+export function npmPackage(
+  name: string,
+  version: string,
+  location: string,
+  extractor: string,
+  dev = false,
+): Package {
   return {
     name,
     version,

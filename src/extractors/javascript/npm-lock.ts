@@ -1,6 +1,6 @@
 import type { TreeEntry } from "../../sources/types.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
-import { baseName, npmPackage, parseJsonFile, PackageSet } from "./common.js";
+import { baseName, npmPackage, PackageSet, parseJsonFile } from "./common.js";
 
 interface V1Dependency {
   version?: unknown;
@@ -9,7 +9,8 @@ interface V1Dependency {
   dependencies?: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Name of a v2/v3 `packages` key: the part after the last "node_modules/". */
 function nameFromKey(key: string): string | undefined {

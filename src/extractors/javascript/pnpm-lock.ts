@@ -57,7 +57,8 @@ export function parsePnpmLock(text: string, location: string): Package[] {
 
 export const pnpmLockExtractor: Extractor = {
   name: "pnpm-lock",
-  wants: (e: TreeEntry) => e.kind === "file" && baseName(e.path) === "pnpm-lock.yaml" && !e.path.includes("node_modules/"),
+  wants: (e: TreeEntry) =>
+    e.kind === "file" && baseName(e.path) === "pnpm-lock.yaml" && !e.path.includes("node_modules/"),
   async extract(ctx: ExtractContext): Promise<Package[]> {
     return parsePnpmLock((await ctx.read()).toString("utf8"), ctx.entry.path);
   },

@@ -21,7 +21,10 @@ export function parseYarnV1(text: string, location: string): Package[] {
     const line = raw.replace(/\r$/, "");
     if (line === "" || line.startsWith("#")) continue;
     if (!line.startsWith(" ")) {
-      if (!line.endsWith(":")) throw new Error(`line ${lineNo}: expected "<package>@<range>:" but found ${JSON.stringify(line.slice(0, 80))}`);
+      if (!line.endsWith(":"))
+        throw new Error(
+          `line ${lineNo}: expected "<package>@<range>:" but found ${JSON.stringify(line.slice(0, 80))}`,
+        );
       const first = line.slice(0, -1).split(",")[0]!.trim();
       const spec = first.replace(/^"|"$/g, "");
       // An alias ("alias@npm:real@^1") installs the real package.
@@ -36,7 +39,8 @@ export function parseYarnV1(text: string, location: string): Package[] {
       name = undefined;
     }
   }
-  if (!sawEntry && text.trim() !== "" && !text.includes("yarn lockfile")) throw new Error("no yarn.lock entries found");
+  if (!sawEntry && text.trim() !== "" && !text.includes("yarn lockfile"))
+    throw new Error("no yarn.lock entries found");
   return out.list();
 }
 
@@ -70,9 +74,12 @@ export function parseYarnBerry(text: string, location: string): Package[] {
 
 export const yarnLockExtractor: Extractor = {
   name: "yarn-lock",
-  wants: (e: TreeEntry) => e.kind === "file" && baseName(e.path) === "yarn.lock" && !e.path.includes("node_modules/"),
+  wants: (e: TreeEntry) =>
+    e.kind === "file" && baseName(e.path) === "yarn.lock" && !e.path.includes("node_modules/"),
   async extract(ctx: ExtractContext): Promise<Package[]> {
     const text = (await ctx.read()).toString("utf8");
-    return /^__metadata:/m.test(text) ? parseYarnBerry(text, ctx.entry.path) : parseYarnV1(text, ctx.entry.path);
+    return /^__metadata:/m.test(text)
+      ? parseYarnBerry(text, ctx.entry.path)
+      : parseYarnV1(text, ctx.entry.path);
   },
 };

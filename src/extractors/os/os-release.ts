@@ -1,5 +1,5 @@
 import type { TreeEntry } from "../../sources/types.js";
-import type { ExtractContext, ExtractResult, Extractor, OsInfo } from "../types.js";
+import type { ExtractContext, Extractor, ExtractResult, OsInfo } from "../types.js";
 
 const DEBIAN_CODENAMES: Record<string, string> = {
   wheezy: "7",
@@ -33,7 +33,11 @@ export function parseOsRelease(text: string): Record<string, string> {
 }
 
 /** The OSV ecosystem for an OS's packages, where OSV names one. */
-export function osEcosystem(id: string, versionId: string | undefined, codename: string | undefined): string | undefined {
+export function osEcosystem(
+  id: string,
+  versionId: string | undefined,
+  codename: string | undefined,
+): string | undefined {
   const major = versionId?.split(".")[0];
   switch (id) {
     case "debian": {

@@ -73,13 +73,15 @@ export function parseRequirements(text: string, location: string): Package[] {
 export const poetryLockExtractor: Extractor = {
   name: "poetry-lock",
   wants: (e: TreeEntry) => e.kind === "file" && baseName(e.path) === "poetry.lock",
-  extract: async (ctx: ExtractContext) => parsePoetryLock((await ctx.read()).toString("utf8"), ctx.entry.path),
+  extract: async (ctx: ExtractContext) =>
+    parsePoetryLock((await ctx.read()).toString("utf8"), ctx.entry.path),
 };
 
 export const pipfileLockExtractor: Extractor = {
   name: "pipfile-lock",
   wants: (e: TreeEntry) => e.kind === "file" && baseName(e.path) === "Pipfile.lock",
-  extract: async (ctx: ExtractContext) => parsePipfileLock((await ctx.read()).toString("utf8"), ctx.entry.path),
+  extract: async (ctx: ExtractContext) =>
+    parsePipfileLock((await ctx.read()).toString("utf8"), ctx.entry.path),
 };
 
 export const requirementsExtractor: Extractor = {
@@ -89,5 +91,6 @@ export const requirementsExtractor: Extractor = {
     const b = baseName(e.path);
     return b.endsWith(".txt") && b.includes("requirements") && !e.path.includes("site-packages/");
   },
-  extract: async (ctx: ExtractContext) => parseRequirements((await ctx.read()).toString("utf8"), ctx.entry.path),
+  extract: async (ctx: ExtractContext) =>
+    parseRequirements((await ctx.read()).toString("utf8"), ctx.entry.path),
 };

@@ -25,7 +25,9 @@ export const pythonMetadataExtractor: Extractor = {
   name: "python-metadata",
   wants: (e: TreeEntry) =>
     e.kind === "file" &&
-    (e.path.endsWith(".dist-info/METADATA") || e.path.endsWith(".egg-info/PKG-INFO") || e.path.endsWith(".egg-info")),
+    (e.path.endsWith(".dist-info/METADATA") ||
+      e.path.endsWith(".egg-info/PKG-INFO") ||
+      e.path.endsWith(".egg-info")),
   async extract(ctx: ExtractContext): Promise<Package[]> {
     const fh = await ctx.tree.open(ctx.entry.path);
     let head: Buffer;
@@ -35,6 +37,15 @@ export const pythonMetadataExtractor: Extractor = {
       await fh.close();
     }
     const { name, version } = parseCoreMetadata(head.toString("utf8"));
-    return [{ name, version, type: "pypi", ecosystem: "PyPI", location: ctx.entry.path, extractor: "python-metadata" }];
+    return [
+      {
+        name,
+        version,
+        type: "pypi",
+        ecosystem: "PyPI",
+        location: ctx.entry.path,
+        extractor: "python-metadata",
+      },
+    ];
   },
 };

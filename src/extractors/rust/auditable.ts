@@ -51,7 +51,8 @@ export const cargoAuditableExtractor: Extractor = {
       const elf = await readElf(fh, head);
       const section = elf.sections.find((s) => s.name === ".dep-v0");
       if (!section) return [];
-      if (section.size > MAX_SECTION) throw new Error(`.dep-v0 section is ${section.size} bytes, over the limit`);
+      if (section.size > MAX_SECTION)
+        throw new Error(`.dep-v0 section is ${section.size} bytes, over the limit`);
       return parseAuditableSection(await readSection(fh, section, MAX_SECTION), ctx.entry.path);
     } finally {
       await fh.close();

@@ -2,7 +2,13 @@ import { parse as parseToml } from "smol-toml";
 import type { TreeEntry } from "../../sources/types.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
 
-export function cratePackage(name: string, version: string, location: string, extractor: string, metadata?: Package["metadata"]): Package {
+export function cratePackage(
+  name: string,
+  version: string,
+  location: string,
+  extractor: string,
+  metadata?: Package["metadata"],
+): Package {
   return {
     name,
     version,
@@ -29,7 +35,9 @@ export function parseCargoLock(text: string, location: string): Package[] {
   for (const p of list as Record<string, unknown>[]) {
     if (typeof p["name"] !== "string" || typeof p["version"] !== "string") continue;
     const local = typeof p["source"] !== "string";
-    out.push(cratePackage(p["name"], p["version"], location, "cargo-lock", local ? { local: true } : undefined));
+    out.push(
+      cratePackage(p["name"], p["version"], location, "cargo-lock", local ? { local: true } : undefined),
+    );
   }
   return out;
 }

@@ -26,7 +26,9 @@ function buildPrograms(): string {
   const out = join(buildDir, "bin");
   if (existsSync(join(out, "stripped"))) return out;
   const src = join(buildDir, "src");
-  write(join(src, "go.mod"), `module example.com/app
+  write(
+    join(src, "go.mod"),
+    `module example.com/app
 
 go 1.19
 
@@ -36,8 +38,11 @@ require (
 )
 
 replace example.com/old v0.1.0 => example.com/new v0.2.0
-`);
-  write(join(src, "main.go"), `package main
+`,
+  );
+  write(
+    join(src, "main.go"),
+    `package main
 
 import (
 \t"example.com/greet"
@@ -45,20 +50,34 @@ import (
 )
 
 func main() { greet.Hello(); old.Do() }
-`);
-  write(join(src, "vendor/example.com/greet/greet.go"), "package greet\n\nfunc Hello() { println(\"hi\") }\n");
+`,
+  );
+  write(join(src, "vendor/example.com/greet/greet.go"), 'package greet\n\nfunc Hello() { println("hi") }\n');
   write(join(src, "vendor/example.com/old/old.go"), "package old\n\nfunc Do() {}\n");
-  write(join(src, "vendor/modules.txt"), `# example.com/greet v1.2.3
+  write(
+    join(src, "vendor/modules.txt"),
+    `# example.com/greet v1.2.3
 ## explicit
 example.com/greet
 # example.com/old v0.1.0 => example.com/new v0.2.0
 ## explicit
 example.com/old
-`);
+`,
+  );
   mkdirSync(out, { recursive: true });
-  const env = { ...process.env, GOFLAGS: "-mod=vendor", GOPROXY: "off", GOCACHE: join(buildDir, "cache"), CGO_ENABLED: "0" };
+  const env = {
+    ...process.env,
+    GOFLAGS: "-mod=vendor",
+    GOPROXY: "off",
+    GOCACHE: join(buildDir, "cache"),
+    CGO_ENABLED: "0",
+  };
   execFileSync("go", ["build", "-o", join(out, "app"), "."], { cwd: src, env, stdio: "pipe" });
-  execFileSync("go", ["build", "-ldflags=-s -w", "-o", join(out, "stripped"), "."], { cwd: src, env, stdio: "pipe" });
+  execFileSync("go", ["build", "-ldflags=-s -w", "-o", join(out, "stripped"), "."], {
+    cwd: src,
+    env,
+    stdio: "pipe",
+  });
   return out;
 }
 
@@ -88,9 +107,12 @@ const keysAt = (pkgs: Package[], location: string) =>
 
 describe("Go build info", () => {
   let programs: string;
-  before(() => {
-    programs = buildPrograms();
-  }, { timeout: 300_000 });
+  before(
+    () => {
+      programs = buildPrograms();
+    },
+    { timeout: 300_000 },
+  );
 
   it("reads Debian's Go programs as go version -m does", async () => {
     const root = debianGoPrograms();
@@ -117,11 +139,15 @@ describe("Go build info", () => {
     const dir = join(buildDir, "odd");
     mkdirSync(dir, { recursive: true });
     const big = Buffer.alloc(600 * 1024, 0x41);
-    writeFileSync(join(dir, "script"), Buffer.concat([Buffer.from("#!/bin/sh\necho hi\n"), big]), { mode: 0o755 });
+    writeFileSync(join(dir, "script"), Buffer.concat([Buffer.from("#!/bin/sh\necho hi\n"), big]), {
+      mode: 0o755,
+    });
     execFileSync("cp", ["/usr/bin/dpkg", join(dir, "c-program")]);
     // Keep only the first 700 KiB of a Go binary: headers point past the end.
     const { readFileSync } = await import("node:fs");
-    writeFileSync(join(dir, "truncated"), readFileSync(join(programs, "app")).subarray(0, 700 * 1024), { mode: 0o755 });
+    writeFileSync(join(dir, "truncated"), readFileSync(join(programs, "app")).subarray(0, 700 * 1024), {
+      mode: 0o755,
+    });
     const inv = await inventory(new DirectoryTree(dir));
     assert.deepEqual(inv.packages, []);
     assert.equal(inv.warnings.length, 1, JSON.stringify(inv.warnings));

@@ -24,7 +24,12 @@ const EXPECTED = ["@isaacs/string-locale-compare@1.1.0", "debug@4.3.4", "ms@2.0.
 
 const dir = join(cacheDir, "js-fixtures");
 const sh = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", env: { ...process.env, CI: "true" } });
+  execFileSync(cmd, args, {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+  });
 
 function project(name: string): string {
   const p = join(dir, name);
@@ -41,9 +46,11 @@ function generate(): void {
     }
   }
   const yarn = project("yarn-v1");
-  if (!existsSync(join(yarn, "yarn.lock"))) sh("npx", ["-y", "yarn@1.22.22", "install", "--ignore-scripts", "--no-progress"], yarn);
+  if (!existsSync(join(yarn, "yarn.lock")))
+    sh("npx", ["-y", "yarn@1.22.22", "install", "--ignore-scripts", "--no-progress"], yarn);
   const pnpm = project("pnpm-v9");
-  if (!existsSync(join(pnpm, "pnpm-lock.yaml"))) sh("npx", ["-y", "pnpm@9.15.0", "install", "--lockfile-only", "--ignore-scripts"], pnpm);
+  if (!existsSync(join(pnpm, "pnpm-lock.yaml")))
+    sh("npx", ["-y", "pnpm@9.15.0", "install", "--lockfile-only", "--ignore-scripts"], pnpm);
 }
 
 const keys = (pkgs: Package[]) => pkgs.map((p) => `${p.name}@${p.version}`).sort();
@@ -63,7 +70,10 @@ describe("JavaScript lockfiles from the real tools", () => {
         dependencies?: Record<string, { version: string; dependencies?: unknown }>;
       };
       const truth = new Set<string>();
-      const walk = (deps: Record<string, { version: string; dependencies?: unknown }> | undefined, alias = false) => {
+      const walk = (
+        deps: Record<string, { version: string; dependencies?: unknown }> | undefined,
+        alias = false,
+      ) => {
         for (const [name, d] of Object.entries(deps ?? {})) {
           truth.add(`${alias || name === "aliased" ? "ms" : name}@${d.version}`);
           walk(d.dependencies as typeof deps);
@@ -114,11 +124,19 @@ packages:
 
   it("yarn berry lockfile: npm resolutions kept, workspaces and patches handled", () => {
     const text = readFileSync(join(repoRoot, "test/fixtures/javascript/berry-yarn.lock"), "utf8");
-    assert.deepEqual(keys(parseYarnBerry(text, "yarn.lock")), ["@types/node@20.11.5", "lodash@4.17.21", "resolve@1.22.8", "typescript@5.3.3"]);
+    assert.deepEqual(keys(parseYarnBerry(text, "yarn.lock")), [
+      "@types/node@20.11.5",
+      "lodash@4.17.21",
+      "resolve@1.22.8",
+      "typescript@5.3.3",
+    ]);
   });
 
   it("malformed inputs fail with the reason", () => {
-    assert.throws(() => parsePackageLock('{"lockfileVersion": 3, "packages": {', "x"), /malformed JSON at line 1, column \d+/);
+    assert.throws(
+      () => parsePackageLock('{"lockfileVersion": 3, "packages": {', "x"),
+      /malformed JSON at line 1, column \d+/,
+    );
     assert.throws(() => parsePackageLock("[1,2]", "x"), /not a JSON object/);
     assert.throws(() => parseYarnV1("garbage without structure\n", "x"), /line 1: expected/);
     assert.throws(() => parsePnpmLock("packages: [unclosed", "x"), /malformed YAML/);

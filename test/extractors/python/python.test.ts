@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { inventory } from "../../../src/extractors/inventory.js";
-import { parsePipfileLock, parsePoetryLock, parseRequirements } from "../../../src/extractors/python/locks.js";
+import {
+  parsePipfileLock,
+  parsePoetryLock,
+  parseRequirements,
+} from "../../../src/extractors/python/locks.js";
 import { parseCoreMetadata } from "../../../src/extractors/python/metadata.js";
 import { DirectoryTree } from "../../../src/sources/directory.js";
 
@@ -28,17 +32,26 @@ for d in m.distributions(path=[${JSON.stringify(DIST_PACKAGES)}]):
       .sort();
     assert.ok(truth.length >= 10, `only ${truth.length} distributions in ${DIST_PACKAGES}`);
     const inv = await inventory(new DirectoryTree(DIST_PACKAGES));
-    const ours = inv.packages.filter((p) => p.type === "pypi").map((p) => `${p.name}==${p.version}`).sort();
+    const ours = inv.packages
+      .filter((p) => p.type === "pypi")
+      .map((p) => `${p.name}==${p.version}`)
+      .sort();
     assert.deepEqual(ours, truth);
     assert.deepEqual(inv.warnings, []);
   });
 
   it("reads core metadata headers only, and names what is missing", () => {
-    assert.deepEqual(parseCoreMetadata("Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n\nVersion: 9\n"), {
-      name: "requests",
-      version: "2.31.0",
-    });
-    assert.throws(() => parseCoreMetadata("Metadata-Version: 2.1\nName: x\n\nVersion: 1\n"), /no Version: header for x/);
+    assert.deepEqual(
+      parseCoreMetadata("Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n\nVersion: 9\n"),
+      {
+        name: "requests",
+        version: "2.31.0",
+      },
+    );
+    assert.throws(
+      () => parseCoreMetadata("Metadata-Version: 2.1\nName: x\n\nVersion: 1\n"),
+      /no Version: header for x/,
+    );
     assert.throws(() => parseCoreMetadata("\u0000\u0001garbage"), /no Name: header/);
   });
 
@@ -60,7 +73,10 @@ optional = false
 lock-version = "2.0"
 `;
     const p = parsePoetryLock(poetry, "poetry.lock");
-    assert.deepEqual(p.map((x) => `${x.name}@${x.version}`), ["requests@2.31.0", "pytest@7.4.0"]);
+    assert.deepEqual(
+      p.map((x) => `${x.name}@${x.version}`),
+      ["requests@2.31.0", "pytest@7.4.0"],
+    );
     assert.equal(p[1]!.metadata?.["dev"], true);
 
     const pipfile = JSON.stringify({
@@ -69,7 +85,10 @@ lock-version = "2.0"
       develop: { black: { version: "==23.3.0" } },
     });
     const f = parsePipfileLock(pipfile, "Pipfile.lock");
-    assert.deepEqual(f.map((x) => `${x.name}@${x.version}@${x.metadata?.["dev"] ?? false}`), ["django@4.2.1@false", "black@23.3.0@true"]);
+    assert.deepEqual(
+      f.map((x) => `${x.name}@${x.version}@${x.metadata?.["dev"] ?? false}`),
+      ["django@4.2.1@false", "black@23.3.0@true"],
+    );
 
     const req = `# comment
 -r base.txt
@@ -99,7 +118,10 @@ cryptography==41.0.1 \\
       writeFileSync(join(root, "site/good-1.0.dist-info/METADATA"), "Name: good\nVersion: 1.0\n");
       writeFileSync(join(root, "app/poetry.lock"), "\u0000\u0001 garbage [[[");
       const inv = await inventory(new DirectoryTree(root));
-      assert.deepEqual(inv.packages.map((p) => `${p.name}@${p.version}`), ["good@1.0"]);
+      assert.deepEqual(
+        inv.packages.map((p) => `${p.name}@${p.version}`),
+        ["good@1.0"],
+      );
       assert.equal(inv.warnings.length, 1);
       assert.equal(inv.warnings[0]!.path, "app/poetry.lock");
       assert.match(inv.warnings[0]!.reason, /malformed TOML/);

@@ -51,7 +51,10 @@ describe("Rust", () => {
       [V4, "smallvec@1.6.0"],
     ] as const) {
       const pkgs = parseCargoLock(text, "Cargo.lock");
-      assert.deepEqual(pkgs.map((p) => `${p.name}@${p.version}`), ["app@0.1.0", dep]);
+      assert.deepEqual(
+        pkgs.map((p) => `${p.name}@${p.version}`),
+        ["app@0.1.0", dep],
+      );
       assert.equal(pkgs[0]!.metadata?.["local"], true);
       assert.equal(pkgs[1]!.metadata, undefined);
       assert.equal(pkgs[1]!.ecosystem, "crates.io");
@@ -71,20 +74,40 @@ describe("Rust", () => {
     };
     writeFileSync(join(dir, "dep-v0.zlib"), deflateSync(JSON.stringify(deps)));
     // Rust programs are hundreds of KiB; pad the C stand-in past the extractor's size floor.
-    writeFileSync(join(dir, "main.c"), "static char pad[65536] = {1};\nint main(void) { return pad[0] - 1; }\n");
+    writeFileSync(
+      join(dir, "main.c"),
+      "static char pad[65536] = {1};\nint main(void) { return pad[0] - 1; }\n",
+    );
     execFileSync("gcc", ["-o", join(dir, "plain"), join(dir, "main.c")]);
-    execFileSync("objcopy", ["--add-section", `.dep-v0=${join(dir, "dep-v0.zlib")}`, join(dir, "plain"), join(dir, "audited")]);
+    execFileSync("objcopy", [
+      "--add-section",
+      `.dep-v0=${join(dir, "dep-v0.zlib")}`,
+      join(dir, "plain"),
+      join(dir, "audited"),
+    ]);
     // 64 MiB of zeros compresses to ~64 KiB: far past the inflate limit.
     writeFileSync(join(dir, "bomb.zlib"), deflateSync(Buffer.alloc(64 << 20)));
-    execFileSync("objcopy", ["--add-section", `.dep-v0=${join(dir, "bomb.zlib")}`, join(dir, "plain"), join(dir, "bomb")]);
+    execFileSync("objcopy", [
+      "--add-section",
+      `.dep-v0=${join(dir, "bomb.zlib")}`,
+      join(dir, "plain"),
+      join(dir, "bomb"),
+    ]);
 
     const inv = await inventory(new DirectoryTree(dir));
     const audited = inv.packages.filter((p) => p.location === "audited");
-    assert.deepEqual(audited.map((p) => `${p.name}@${p.version}`).sort(), ["app@0.1.0", "cc@1.0.79", "smallvec@1.6.0"]);
+    assert.deepEqual(audited.map((p) => `${p.name}@${p.version}`).sort(), [
+      "app@0.1.0",
+      "cc@1.0.79",
+      "smallvec@1.6.0",
+    ]);
     assert.equal(audited.find((p) => p.name === "app")?.metadata?.["root"], true);
     assert.equal(audited.find((p) => p.name === "cc")?.metadata?.["build"], true);
     assert.equal(inv.packages.filter((p) => p.location === "plain").length, 0);
-    assert.deepEqual(inv.warnings.map((w) => [w.path, w.reason]), [["bomb", ".dep-v0 section inflates past 8388608 bytes"]]);
+    assert.deepEqual(
+      inv.warnings.map((w) => [w.path, w.reason]),
+      [["bomb", ".dep-v0 section inflates past 8388608 bytes"]],
+    );
     assert.throws(() => parseAuditableSection(Buffer.from("not zlib"), "x"), /not valid zlib data/);
   });
 });
