@@ -199,6 +199,8 @@ export interface DownloadResult {
 
 interface PartMeta {
   url: string;
+  /** False when the body came content-encoded: offsets in the partial file mean nothing then. */
+  resumable?: boolean;
   etag?: string;
   lastModified?: string;
 }
@@ -259,7 +261,7 @@ async function transfer(
   let have = await sizeOf(part);
   // Only a strong ETag may be used with If-Range; else the Last-Modified date.
   const strongEtag = meta?.etag && !meta.etag.startsWith("W/") ? meta.etag : undefined;
-  const validator = meta?.url === req.url ? (strongEtag ?? meta.lastModified) : undefined;
+  const validator = meta?.url === req.url && meta.resumable !== false ? (strongEtag ?? meta.lastModified) : undefined;
   if (have > 0 && validator) {
     headers["range"] = `bytes=${have}-`;
     headers["if-range"] = validator;
@@ -307,9 +309,12 @@ async function transfer(
       offset = have;
       if (m[3] !== "*") total = Number(m[3]);
     } else {
+      // fetch decodes a Content-Encoding itself: then the length (and any resume offset) would
+      // count encoded bytes, so neither is used.
+      const encoded = !["identity", ""].includes((response.headers.get("content-encoding") ?? "").toLowerCase());
       const len = response.headers.get("content-length");
-      if (len !== null && /^\d+$/.test(len)) total = Number(len);
-      const next: PartMeta = { url: req.url };
+      if (!encoded && len !== null && /^\d+$/.test(len)) total = Number(len);
+      const next: PartMeta = { url: req.url, resumable: !encoded };
       const etag = response.headers.get("etag");
       const lastModified = response.headers.get("last-modified");
       if (etag) next.etag = etag;

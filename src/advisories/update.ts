@@ -380,6 +380,7 @@ async function fetchFeed(
   try {
     const got = await feed.fetchInputs(ctx);
     if (got === "not-modified") result.status = "not-modified";
+    else if (got.length === 0) throw new Error(`${feed.url}: the source offered no files`);
     else fetched.inputs = got;
   } catch (e) {
     if (options.signal?.aborted) throw abortReason(options.signal);
@@ -410,8 +411,8 @@ function feedRowValues(f: Fetched, prev: FeedRow | undefined, now: string, ok: b
     name: r.name,
     kind: r.kind,
     source: ok ? r.source : (prev?.source ?? r.source),
-    etag: ok && single ? (single.etag ?? null) : (prev?.etag ?? null),
-    last_modified: ok && single ? (single.lastModified ?? null) : (prev?.last_modified ?? null),
+    etag: ok ? (single?.etag ?? null) : (prev?.etag ?? null),
+    last_modified: ok ? (single?.lastModified ?? null) : (prev?.last_modified ?? null),
     cursor: ok && f.cursor ? f.cursor : (prev?.cursor ?? null),
     last_update: ok ? now : (prev?.last_update ?? null),
     last_attempt: now,

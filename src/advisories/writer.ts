@@ -12,7 +12,7 @@ export interface FeedCounts {
   changed: number;
   /** Records identical to the stored version; not written. */
   unchanged: number;
-  /** Added or changed records that are (now) withdrawn. */
+  /** Records that became withdrawn in this run (new records already withdrawn included). */
   withdrawn: number;
   /** Stored records the feed no longer has; deleted (snapshot feeds only). */
   removed: number;
@@ -275,6 +275,11 @@ export class FeedWriter implements FeedSink {
 
   /** Removes what a snapshot feed no longer carries; returns the feed's record count. */
   finish(): { counts: FeedCounts; records: number; warnings: string[] } {
+    const stored = this.existing.size + this.kevExisting.size + this.epssExisting.size;
+    if (this.feed.snapshot && stored > 0 && this.seen.size === 0) {
+      // An empty snapshot is far likelier a broken download than a feed that emptied overnight.
+      throw new Error(`the new data has no records; refusing to remove all ${stored} stored records`);
+    }
     if (this.feed.snapshot) {
       if (this.feed.kind === "advisories") {
         for (const id of this.existing.keys()) {

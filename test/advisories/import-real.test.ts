@@ -11,6 +11,8 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { advisoryDbPath, openAdvisoryStore } from "../../src/advisories/store.js";
 import { advisoryStatus, type UpdateResult, updateAdvisories } from "../../src/advisories/update.js";
+import { schemeFor } from "../../src/versions/index.js";
+import { evaluate } from "../../src/versions/ranges.js";
 import { repoRoot } from "../support/fixtures.js";
 import { makeZip, mirrorWith, tempDir, vulndataDir, zipEntries } from "./helpers.js";
 
@@ -163,6 +165,12 @@ describe("importing the real vulndata mirror", () => {
         lame.ranges![0]!.events.map((e) => e.fixed ?? e.introduced),
         ["0", "3.100-r0", "3.99.5-r6"],
       );
+      // Under apk ordering the two fixes mean "fixed from 3.99.5-r6", the smaller one.
+      const apk = schemeFor("Alpine:v3.9")!;
+      assert.deepEqual(evaluate(apk, "3.99.5-r5", lame), { affected: true, fixedVersion: "3.99.5-r6" });
+      assert.deepEqual(evaluate(apk, "3.99.5-r6", lame), { affected: false });
+      assert.deepEqual(evaluate(apk, "3.99.5-r7", lame), { affected: false });
+      assert.deepEqual(evaluate(apk, "3.100-r0", lame), { affected: false });
       // PyPI lookups are PEP 503 normalized.
       assert.deepEqual(
         store.affected("PyPI", "Jw.Util").map((e) => e.packageName),

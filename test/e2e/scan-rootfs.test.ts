@@ -71,6 +71,68 @@ describe("vigil scan on real inputs", () => {
     assert.deepEqual(scan.warnings, []);
   });
 
+  it("matches a bullseye rootfs against Debian:11 advisories exactly as dpkg --compare-versions decides", () => {
+    const root = debootstrapRootfs("bullseye");
+    const installed = dpkgQuery(root);
+    // The advisories, read straight from the archive with Python's zipfile (not our importer).
+    const records = JSON.parse(
+      execFileSync(
+        "python3",
+        [
+          "-c",
+          `import json, sys, zipfile
+out = []
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for n in z.namelist():
+        r = json.loads(z.read(n))
+        for a in r.get("affected", []):
+            if a["package"]["ecosystem"] != "Debian:11":
+                continue
+            for rg in a.get("ranges", []):
+                for e in rg["events"]:
+                    if "fixed" in e:
+                        out.append([r["id"], r.get("aliases", []), a["package"]["name"], e["fixed"]])
+print(json.dumps(out))`,
+          join(vulndataDir, "osv/Debian/all.zip"),
+        ],
+        { encoding: "utf8", maxBuffer: 64 << 20 },
+      ),
+    ) as [string, string[], string, string][];
+    const bySource = new Map<string, string[]>();
+    for (const [name, p] of installed) bySource.set(p.source, [...(bySource.get(p.source) ?? []), name]);
+    const pairs: { id: string; aliases: string[]; binaries: string[]; installed: string; fixed: string }[] =
+      [];
+    for (const [id, aliases, source, fixed] of records) {
+      const binaries = bySource.get(source);
+      if (!binaries) continue;
+      const version = installed.get(binaries[0]!)!.sourceVersion;
+      pairs.push({ id, aliases, binaries, installed: version, fixed });
+    }
+    assert.ok(pairs.length >= 10, `only ${pairs.length} advisory/package pairs to compare`);
+    // dpkg decides each pair: vulnerable when the installed source version is below the fix.
+    const script = pairs
+      .map((p) => `dpkg --compare-versions '${p.installed}' lt '${p.fixed}' && echo 1 || echo 0`)
+      .join("\n");
+    const verdicts = execFileSync("bash", ["-c", script], { encoding: "utf8" }).trim().split("\n");
+    const expected = new Set<string>();
+    pairs.forEach((p, i) => {
+      if (verdicts[i] !== "1") return;
+      const cves = p.aliases.filter((a) => a.startsWith("CVE-"));
+      for (const b of p.binaries)
+        for (const id of cves.length > 0 ? cves : [p.id]) expected.add(`${id} ${b}`);
+    });
+    const r = runVigil(["--quiet", "--data-dir", dataDir, "scan", "--format", "json", root]);
+    assert.equal(r.status, 0, r.stderr);
+    const scan = JSON.parse(r.stdout) as ScanJson;
+    const ours = new Set(
+      scan.findings.map(
+        (f) =>
+          `${f.packageVulnerabilityDetails.vulnerabilityId} ${f.packageVulnerabilityDetails.vulnerablePackages[0]!.name}`,
+      ),
+    );
+    assert.deepEqual([...ours].sort(), [...expected].sort());
+  });
+
   it("finds Go standard library and module vulnerabilities in Debian's Go programs", () => {
     const dir = debianGoPrograms();
     const r = runVigil(["--quiet", "--data-dir", dataDir, "scan", "--format", "json", dir]);
