@@ -261,7 +261,8 @@ async function transfer(
   let have = await sizeOf(part);
   // Only a strong ETag may be used with If-Range; else the Last-Modified date.
   const strongEtag = meta?.etag && !meta.etag.startsWith("W/") ? meta.etag : undefined;
-  const validator = meta?.url === req.url && meta.resumable !== false ? (strongEtag ?? meta.lastModified) : undefined;
+  const validator =
+    meta?.url === req.url && meta.resumable !== false ? (strongEtag ?? meta.lastModified) : undefined;
   if (have > 0 && validator) {
     headers["range"] = `bytes=${have}-`;
     headers["if-range"] = validator;
@@ -311,7 +312,9 @@ async function transfer(
     } else {
       // fetch decodes a Content-Encoding itself: then the length (and any resume offset) would
       // count encoded bytes, so neither is used.
-      const encoded = !["identity", ""].includes((response.headers.get("content-encoding") ?? "").toLowerCase());
+      const encoded = !["identity", ""].includes(
+        (response.headers.get("content-encoding") ?? "").toLowerCase(),
+      );
       const len = response.headers.get("content-length");
       if (!encoded && len !== null && /^\d+$/.test(len)) total = Number(len);
       const next: PartMeta = { url: req.url, resumable: !encoded };

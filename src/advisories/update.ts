@@ -76,7 +76,7 @@ export interface UpdateResult {
   feeds: FeedUpdateResult[];
   /** No feed failed. */
   ok: boolean;
-  /** Public mode, and every feed that failed did so because the network could not be reached. */
+  /** Public mode, and no feed could be fetched because the network could not be reached. */
   unreachable: boolean;
   totals: StoreCounts;
   durationMs: number;
@@ -254,7 +254,8 @@ export async function updateAdvisories(options: UpdateOptions): Promise<UpdateRe
       mode: mirror ? "mirror" : "public",
       feeds: results,
       ok: failed.length === 0,
-      unreachable: !mirror && failed.length > 0 && failed.every((r) => r.unreachable),
+      unreachable:
+        !mirror && results.length > 0 && results.every((r) => r.status === "failed" && r.unreachable),
       totals: storeCounts(db),
       durationMs: performance.now() - started,
     };

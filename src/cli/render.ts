@@ -4,6 +4,9 @@ import type { Inventory } from "../extractors/types.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 
+/** Borders without a rule between rows: long reports stay readable. */
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+
 const COLOR: Record<Severity, (s: string) => string> = {
   CRITICAL: (s) => pc.bold(pc.red(s)),
   HIGH: pc.red,
@@ -50,7 +53,7 @@ export function renderTable(result: ScanResult): string {
   const table = new Table({
     head: ["Severity", "Vulnerability", "Package", "Installed", "Fixed in", "Path"],
     style: { head: [], border: [] },
-    wordWrap: true,
+    chars: COMPACT,
   });
   for (const f of result.findings) {
     const p = f.packageVulnerabilityDetails.vulnerablePackages[0]!;

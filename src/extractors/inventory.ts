@@ -68,10 +68,24 @@ export async function inventory(tree: FileTree, options: InventoryOptions = {}):
   // /etc/os-release overrides /usr/lib/os-release (os-release(5)).
   osCandidates.sort((a, b) => (a.path.startsWith("etc/") ? -1 : 1) - (b.path.startsWith("etc/") ? -1 : 1));
   const os = osCandidates[0]?.os;
+  const kept: Package[] = [];
   for (const p of packages) {
     if (!p.ecosystem && OS_TYPES.has(p.type) && os?.ecosystem) p.ecosystem = os.ecosystem;
-    p.purl ??= purlOf(p, os);
+    try {
+      p.purl ??= purlOf(p, os);
+    } catch (e) {
+      // A name no package URL can carry is not a package we can report on.
+      warnings.push({
+        path: p.location,
+        extractor: p.extractor,
+        reason: `package ${JSON.stringify(p.name)}: ${(e as Error).message}`,
+      });
+      continue;
+    }
+    kept.push(p);
   }
+  packages.length = 0;
+  packages.push(...kept);
   packages.sort(
     (a, b) =>
       a.type.localeCompare(b.type) ||

@@ -24,6 +24,8 @@ export interface ScanResult {
   timings: { inventoryMs: number; matchMs: number };
 }
 
+const LIVE_HOST_EXCLUDES = ["proc", "sys", "dev", "run"];
+
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "local";
 
@@ -40,7 +42,8 @@ export function openTarget(target: string): FileTree {
     );
   }
   if (!st.isDirectory()) throw new Error(`scan target ${target}: not a directory`);
-  return new DirectoryTree(abs);
+  // A live host's kernel and device filesystems hold no packages, only slow or endless files.
+  return new DirectoryTree(abs, abs === "/" ? { exclude: LIVE_HOST_EXCLUDES } : {});
 }
 
 /** Resource record for a scanned root filesystem or directory. */

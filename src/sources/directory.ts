@@ -31,9 +31,15 @@ function components(path: string): string[] {
  */
 export class DirectoryTree implements FileTree {
   readonly description: string;
+  private readonly excluded: Set<string>;
 
-  constructor(readonly root: string) {
+  /** `exclude`: tree paths of directories not to descend into (a live host's /proc, say). */
+  constructor(
+    readonly root: string,
+    options: { exclude?: readonly string[] } = {},
+  ) {
     this.description = `directory ${root}`;
+    this.excluded = new Set(options.exclude ?? []);
   }
 
   async walk(visit: (entry: TreeEntry) => undefined | "skip" | Promise<undefined | "skip">): Promise<void> {
@@ -50,8 +56,15 @@ export class DirectoryTree implements FileTree {
         continue; // unreadable directory: nothing we can inventory there
       }
       const children: string[] = [];
+      const next = (): Dirent | null => {
+        try {
+          return dir.readSync();
+        } catch {
+          return null; // unreadable directory (EACCES in /proc, say): stop listing it
+        }
+      };
       try {
-        let d: Dirent | null = dir.readSync();
+        let d: Dirent | null = next();
         while (d !== null) {
           const childRel = rel === "" ? d.name : `${rel}/${d.name}`;
           const kind = kindOf(d);
@@ -68,8 +81,8 @@ export class DirectoryTree implements FileTree {
           }
           const r = visit({ path: childRel, kind, size, mode });
           const verdict = r instanceof Promise ? await r : r;
-          if (kind === "dir" && verdict !== "skip") children.push(childRel);
-          d = dir.readSync();
+          if (kind === "dir" && verdict !== "skip" && !this.excluded.has(childRel)) children.push(childRel);
+          d = next();
         }
       } finally {
         dir.closeSync();

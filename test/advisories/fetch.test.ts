@@ -30,6 +30,8 @@ interface Route {
   stallAfter?: number;
   /** Never answer at all. */
   silent?: boolean;
+  /** Send the body with Content-Encoding: gzip. */
+  gzip?: boolean;
   /** Build the body per request (API pages). */
   dynamic?: (url: URL) => Buffer;
 }
@@ -68,6 +70,12 @@ function serve(req: IncomingMessage, res: ServerResponse) {
   const ifRange = req.headers["if-range"];
   if (range && (!ifRange || ifRange === route.etag || ifRange === route.lastModified))
     start = Number(range[1]);
+  if (route.gzip) {
+    const encoded = gzipSync(body);
+    res.writeHead(200, { ...validators, "content-encoding": "gzip", "content-length": encoded.length });
+    res.end(encoded);
+    return;
+  }
   const chunk = body.subarray(start);
   const headers: Record<string, string | number> = {
     ...validators,
@@ -334,6 +342,18 @@ describe("public feeds over HTTP", () => {
     assert.equal(feed(r4, "osv:crates.io").records, 100);
     assert.equal(feed(r4, "osv:crates.io").bytes, changed.length);
     assert.ok(requestsTo(CRATES)[0]!.headers["range"], "it did try to resume");
+  });
+
+  it("accepts a content-encoded response", async () => {
+    const dir = join(tmp.path, "encoded");
+    put(TRACKER, readFileSync(join(vulndataDir, "samples/debian-debian.json")), { gzip: true });
+    const r = await updateAdvisories({
+      dataDir: dir,
+      feeds: ["debian-tracker"],
+      fetch: localFetch,
+      http: fast,
+    });
+    assert.equal(feed(r, "debian-tracker").records, 5, feed(r, "debian-tracker").error);
   });
 
   it("fetches Alpine secdb branches from the index listing", async () => {

@@ -255,6 +255,14 @@ describe("advisory store", () => {
     assert.equal(row.records, 2);
     assert.equal(row.status, "ok");
     assert.equal(status.totals.withdrawn, 1);
+    // An archive with no records at all does not wipe the feed.
+    const empty = await updateAdvisories({ dataDir, mirror: osvMirror({ PyPI: [] }) });
+    assert.equal(empty.feeds[0]!.status, "failed");
+    assert.equal(
+      empty.feeds[0]!.error,
+      "the new data has no records; refusing to remove all 2 stored records",
+    );
+    assert.equal(advisoryStatus(dataDir).feeds.find((f) => f.name === "osv:PyPI")!.records, 2);
   });
 
   it("rejects an unknown feed name and a missing mirror", async () => {
@@ -266,6 +274,10 @@ describe("advisory store", () => {
     await assert.rejects(
       updateAdvisories({ dataDir, mirror: join(tmp.path, "missing") }),
       /mirror directory .* does not exist/,
+    );
+    await assert.rejects(
+      updateAdvisories({ dataDir, mirror: tmp.path, feeds: ["osv:../etc"] }),
+      /bad OSV ecosystem name/,
     );
     // A feed asked for by name that the mirror lacks is a failure, not silence.
     const r = await updateAdvisories({ dataDir, mirror: osvMirror({}), feeds: ["kev"] });

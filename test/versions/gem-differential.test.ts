@@ -29,10 +29,43 @@ function prng(seed: number) {
 type Rng = ReturnType<typeof prng>;
 
 const NUMBERS = [
-  "0", "00", "000", "1", "01", "001", "2", "9", "10", "007", "123", "2147483648", "9007199254740992",
-  "9007199254740993", "09007199254740993", "18446744073709551616", "123456789012345678901234567890",
+  "0",
+  "00",
+  "000",
+  "1",
+  "01",
+  "001",
+  "2",
+  "9",
+  "10",
+  "007",
+  "123",
+  "2147483648",
+  "9007199254740992",
+  "9007199254740993",
+  "09007199254740993",
+  "18446744073709551616",
+  "123456789012345678901234567890",
 ] as const;
-const WORDS = ["a", "b", "z", "A", "Z", "pre", "Pre", "PRE", "rc", "RC", "rC", "alpha", "beta", "aa", "ab", "dev", "x"] as const;
+const WORDS = [
+  "a",
+  "b",
+  "z",
+  "A",
+  "Z",
+  "pre",
+  "Pre",
+  "PRE",
+  "rc",
+  "RC",
+  "rC",
+  "alpha",
+  "beta",
+  "aa",
+  "ab",
+  "dev",
+  "x",
+] as const;
 const MIXED = ["0a", "a0", "1b2", "rc1", "RC1", "b10", "2x", "pre0", "a00", "0pre"] as const;
 const GOOD_SEPARATORS = [".", ".", ".", ".", "-", "-"] as const;
 const BAD_SEPARATORS = ["", "_", "..", "+", " ", "--", ".-", "-."] as const;
@@ -148,12 +181,19 @@ describe("gem: differential against Debian ruby's Gem::Version", () => {
       const key = want.sign === undefined ? "invalid" : String(want.sign);
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       if (JSON.stringify(got) !== JSON.stringify(want)) {
-        disagreements.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}: ruby ${JSON.stringify(want)}, ours ${JSON.stringify(got)}`);
+        disagreements.push(
+          `${JSON.stringify(a)} vs ${JSON.stringify(b)}: ruby ${JSON.stringify(want)}, ours ${JSON.stringify(got)}`,
+        );
       }
     });
-    assert.equal(disagreements.length, 0, `${disagreements.length} disagreements, e.g.\n${disagreements.slice(0, 10).join("\n")}`);
+    assert.equal(
+      disagreements.length,
+      0,
+      `${disagreements.length} disagreements, e.g.\n${disagreements.slice(0, 10).join("\n")}`,
+    );
     // Every outcome must occur in quantity, or the test proves little.
-    for (const key of ["-1", "0", "1"]) assert.ok((outcomes.get(key) ?? 0) > PAIRS / 10, `outcomes: ${[...outcomes]}`);
+    for (const key of ["-1", "0", "1"])
+      assert.ok((outcomes.get(key) ?? 0) > PAIRS / 10, `outcomes: ${[...outcomes]}`);
     assert.ok((outcomes.get("invalid") ?? 0) > PAIRS / 50, `outcomes: ${[...outcomes]}`);
   });
 });

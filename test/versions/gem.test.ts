@@ -39,8 +39,21 @@ describe("gem: Gem::Version rules", () => {
   });
 
   it("isValid is Gem::Version.correct?", () => {
-    for (const v of ["1", "1.0", " 1 ", "1.0a", "1.0-a-b.c", "", " ", "\n1.2\n", "01.2"]) assert.equal(gem.isValid(v), true, v);
-    for (const v of ["a1", "v1.0", "1..0", "1.0-", "1.", ".1", "1_0", "1.0+b", "1 .0", "\u00a01", "1\u0000"]) {
+    for (const v of ["1", "1.0", " 1 ", "1.0a", "1.0-a-b.c", "", " ", "\n1.2\n", "01.2"])
+      assert.equal(gem.isValid(v), true, v);
+    for (const v of [
+      "a1",
+      "v1.0",
+      "1..0",
+      "1.0-",
+      "1.",
+      ".1",
+      "1_0",
+      "1.0+b",
+      "1 .0",
+      "\u00a01",
+      "1\u0000",
+    ]) {
       assert.equal(gem.isValid(v), false, JSON.stringify(v));
       assert.throws(() => gem.compare(v, "1"), InvalidVersionError);
     }
@@ -56,7 +69,12 @@ describe("gem: OSV range evaluation", () => {
   const range = (...events: Record<string, string>[]) => ({ ranges: [{ type: "ECOSYSTEM", events }] });
 
   it("introduced/fixed with prereleases", () => {
-    const r = range({ introduced: "0" }, { fixed: "6.1.7.1" }, { introduced: "7.0.0.alpha1" }, { fixed: "7.0.4.1" });
+    const r = range(
+      { introduced: "0" },
+      { fixed: "6.1.7.1" },
+      { introduced: "7.0.0.alpha1" },
+      { fixed: "7.0.4.1" },
+    );
     assert.deepEqual(evaluate(gem, "6.1.7", r), { affected: true, fixedVersion: "6.1.7.1" });
     assert.deepEqual(evaluate(gem, "6.1.7.1", r), { affected: false });
     assert.deepEqual(evaluate(gem, "7.0.0.alpha0", r), { affected: false });
@@ -66,8 +84,12 @@ describe("gem: OSV range evaluation", () => {
   });
 
   it("last_affected and explicit versions", () => {
-    assert.deepEqual(evaluate(gem, "2.3.0", range({ introduced: "2.0" }, { last_affected: "2.3" })), { affected: true });
-    assert.deepEqual(evaluate(gem, "2.3.0.1", range({ introduced: "2.0" }, { last_affected: "2.3" })), { affected: false });
+    assert.deepEqual(evaluate(gem, "2.3.0", range({ introduced: "2.0" }, { last_affected: "2.3" })), {
+      affected: true,
+    });
+    assert.deepEqual(evaluate(gem, "2.3.0.1", range({ introduced: "2.0" }, { last_affected: "2.3" })), {
+      affected: false,
+    });
     assert.equal(evaluate(gem, "1.2.0", { versions: ["1.2"] }).affected, true);
   });
 });

@@ -67,8 +67,15 @@ export function selectFeeds(sel: FeedSelection): Feed[] {
     if (name === "") continue;
     if (name === "osv") {
       for (const e of osvEcosystems) out.set(`osv:${e}`, osvFeed(e));
-    } else if (name.startsWith("osv:") && name.length > 4) {
-      out.set(name, osvFeed(name.slice(4)));
+    } else if (name.startsWith("osv:")) {
+      const ecosystem = name.slice(4);
+      // It becomes a URL path and a mirror path: no separators, no "..".
+      if (!/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/.test(ecosystem) || ecosystem.includes("..")) {
+        throw new Error(
+          `bad OSV ecosystem name ${JSON.stringify(ecosystem)} in feed ${JSON.stringify(name)}`,
+        );
+      }
+      out.set(name, osvFeed(ecosystem));
     } else {
       const feed = fixedFeed(name);
       if (!feed) {

@@ -211,7 +211,7 @@ export const goBinaryExtractor: Extractor = {
       for (const dep of info.deps) {
         // A replacement is what was really compiled in; a local-path replacement has no version.
         const real = dep.replace ?? dep;
-        if (!real.version) continue;
+        if (!real.version || real.path.startsWith(".") || real.path.startsWith("/")) continue;
         out.push(goPackage(real.path, real.version, where, dep.replace ? { replaces: dep.path } : undefined));
       }
       return out;
