@@ -11,7 +11,7 @@ import {
   NetworkError,
 } from "./download.js";
 import type { Feed, FeedInput, FeedKind, FeedOptions, FetchContext } from "./feeds/feed.js";
-import { selectFeeds } from "./feeds/index.js";
+import { FIXED_FEEDS, selectFeeds } from "./feeds/index.js";
 import { advisoryDbPath, openAdvisoryDatabase, type StoreCounts, storeCounts } from "./store.js";
 import { type FeedCounts, FeedWriter, WriteStatements, zeroCounts } from "./writer.js";
 
@@ -542,7 +542,12 @@ export function advisoryStatus(dataDir: string): AdvisoryStatus {
         feeds: [],
         totals: empty,
       };
-    const rows = db.prepare("SELECT * FROM feeds ORDER BY name").all() as FeedRow[];
+    // OSV feeds first, then the others in their usual order (as `vigil db update` lists them).
+    const rank = (name: string) =>
+      name.startsWith("osv:") ? -1 : FIXED_FEEDS.indexOf(name as (typeof FIXED_FEEDS)[number]);
+    const rows = (db.prepare("SELECT * FROM feeds ORDER BY name").all() as FeedRow[]).sort(
+      (a, b) => rank(a.name) - rank(b.name),
+    );
     let size = statSync(dbPath).size;
     if (existsSync(`${dbPath}-wal`)) size += statSync(`${dbPath}-wal`).size;
     return {

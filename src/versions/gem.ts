@@ -11,18 +11,34 @@ import { InvalidVersionError, type VersionScheme } from "./types.js";
  *   ("1.a" < "1" < "1.0.1"), letter segments compare as bytes (case-sensitive).
  */
 
-// Ruby's \s is [ \t\n\v\f\r]; the version itself is ASCII only. The pattern has no nested
-// ambiguity, so matching stays linear.
-const ANCHORED_VERSION =
-  /^[ \t\n\v\f\r]*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?[ \t\n\v\f\r]*$/;
+// ANCHORED_VERSION_PATTERN is /\A\s*(VERSION)?\s*\z/. VERSION neither starts nor ends with a
+// blank, so we trim Ruby's \s ([ \t\n\v\f\r]) by hand and match VERSION alone: the same language,
+// without the quadratic backtracking a regex gets from "\s*" on both sides of an optional group.
+const VERSION = /^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const isRubySpace = (c: string | undefined) =>
+  c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
+
+function rubyStrip(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isRubySpace(s[start])) start++;
+  while (end > start && isRubySpace(s[end - 1])) end--;
+  return s.slice(start, end);
+}
+
+/** Gem::Version.correct? */
+function isCorrect(version: string): boolean {
+  const body = rubyStrip(version);
+  return body === "" || VERSION.test(body);
+}
 
 /** A numeric segment is kept as its digits without leading zeros ("" is zero). */
 type Segment = { numeric: true; digits: string } | { numeric: false; text: string };
 
 function canonicalSegments(version: string): Segment[] {
-  const m = ANCHORED_VERSION.exec(version);
-  if (!m) throw new InvalidVersionError("gem", version, "not a Gem::Version");
-  const body = (m[1] ?? "0").replace(/-/g, ".pre.");
+  if (!isCorrect(version)) throw new InvalidVersionError("gem", version, "not a Gem::Version");
+  // A blank version is "0"; "-" reads as ".pre.".
+  const body = (rubyStrip(version) || "0").replace(/-/g, ".pre.");
   const segments: Segment[] = [];
   for (const [run] of body.matchAll(/[0-9]+|[a-z]+/gi)) {
     segments.push(
@@ -69,5 +85,5 @@ export const gem: VersionScheme = {
   name: "gem",
   compare: compareGem,
   // Gem::Version.correct?
-  isValid: (v) => ANCHORED_VERSION.test(v),
+  isValid: isCorrect,
 };
