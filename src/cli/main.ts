@@ -147,7 +147,9 @@ export function buildProgram(): Command {
       const dataDir = dataDirOf(cmd);
       process.stderr.write(`Vigil data directory: ${dataDir}\n`);
       const online = await dbUpdate(dataDir, { quiet: false });
-      if (!online.ok && opts.fallbackMirror) {
+      // Only when nothing came through: a mirror must not overwrite fresher public data.
+      const nothingFetched = online.feeds.every((f) => f.status === "failed");
+      if (online.unreachable && nothingFetched && opts.fallbackMirror) {
         process.stderr.write(
           `The public advisory feeds could not be reached; loading the mirror at ${resolve(opts.fallbackMirror)} instead.\n`,
         );

@@ -23,10 +23,17 @@ interface NuGetVersion {
 
 const INT32_MAX = 2147483647;
 
-/** .NET's char.IsWhiteSpace, which String.Trim() uses. */
-const DOTNET_SPACE =
-  "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
-const TRIM = new RegExp(`^${DOTNET_SPACE}+|${DOTNET_SPACE}+$`, "g");
+/** .NET's char.IsWhiteSpace, which String.Trim() uses (JavaScript's trim() differs: U+FEFF, U+0085). */
+const DOTNET_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+
+/** String.Trim(), by hand: a regex trim backtracks quadratically on long blank runs. */
+function dotnetTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && DOTNET_SPACE.test(s[start]!)) start++;
+  while (end > start && DOTNET_SPACE.test(s[end - 1]!)) end--;
+  return s.slice(start, end);
+}
 
 // int.TryParse(NumberStyles.Integer) allows blanks (tab to CR and space) around ASCII digits.
 // A sign could also pass there, but "-" and "+" never reach this part: they split the string.
@@ -41,7 +48,7 @@ function isValidPart(part: string, allowLeadingZeros: boolean): boolean {
 
 function parse(input: string): NuGetVersion {
   const fail = (reason: string) => new InvalidVersionError("nuget", input, reason);
-  const value = input.replace(TRIM, "");
+  const value = dotnetTrim(input);
   const split = value.search(/[-+]/);
   const core = split === -1 ? value : value.slice(0, split);
   let labels: string[] | undefined;

@@ -65,6 +65,29 @@ describe("gem: Gem::Version rules", () => {
   });
 });
 
+describe("gem: hostile input", () => {
+  it("long strings are decided in linear time", () => {
+    const inputs = [
+      `${" ".repeat(100_000)}x${" ".repeat(100_000)}x`,
+      `${"1".repeat(200_000)}x`,
+      `1.${"a.".repeat(100_000)}!`,
+      `1-${"-".repeat(200_000)}!`,
+      `1.0-${"a.".repeat(100_000)}+`,
+      `1.0-${"1".repeat(100_000)}`,
+    ];
+    const start = performance.now();
+    for (const v of inputs) {
+      gem.isValid(v);
+      try {
+        gem.compare(v, v);
+      } catch (e) {
+        assert.ok(e instanceof InvalidVersionError);
+      }
+    }
+    assert.ok(performance.now() - start < 2000, `took ${performance.now() - start} ms`);
+  });
+});
+
 describe("gem: OSV range evaluation", () => {
   const range = (...events: Record<string, string>[]) => ({ ranges: [{ type: "ECOSYSTEM", events }] });
 

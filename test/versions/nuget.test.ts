@@ -326,6 +326,29 @@ describe("nuget: order properties on generated versions", () => {
   });
 });
 
+describe("nuget: hostile input", () => {
+  it("long strings are decided in linear time", () => {
+    const inputs = [
+      `${" ".repeat(100_000)}x${" ".repeat(100_000)}x`,
+      `${"1".repeat(200_000)}x`,
+      `1.${"a.".repeat(100_000)}!`,
+      `1-${"-".repeat(200_000)}!`,
+      `1.0-${"a.".repeat(100_000)}+`,
+      `1.0-${"1".repeat(100_000)}`,
+    ];
+    const start = performance.now();
+    for (const v of inputs) {
+      nuget.isValid(v);
+      try {
+        nuget.compare(v, v);
+      } catch (e) {
+        assert.ok(e instanceof InvalidVersionError);
+      }
+    }
+    assert.ok(performance.now() - start < 2000, `took ${performance.now() - start} ms`);
+  });
+});
+
 describe("nuget: OSV range evaluation", () => {
   const range = (...events: Record<string, string>[]) => ({ ranges: [{ type: "ECOSYSTEM", events }] });
 
