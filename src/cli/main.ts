@@ -7,6 +7,7 @@ import { openTarget, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
+import { useProxyFromEnvironment } from "./proxy.js";
 import { renderInventory, renderTable, summaryLine } from "./render.js";
 
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 an error. */
@@ -170,6 +171,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  useProxyFromEnvironment();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

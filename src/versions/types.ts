@@ -17,7 +17,12 @@ export class InvalidVersionError extends Error {
     readonly version: string,
     reason?: string,
   ) {
-    super(`invalid ${scheme} version ${JSON.stringify(version)}${reason ? `: ${reason}` : ""}`);
+    // Hostile inputs can be huge: quote only the start of them.
+    const shown =
+      version.length > 100
+        ? `${JSON.stringify(version.slice(0, 100))}… (${version.length} characters)`
+        : JSON.stringify(version);
+    super(`invalid ${scheme} version ${shown}${reason ? `: ${reason}` : ""}`);
     this.name = "InvalidVersionError";
   }
 }

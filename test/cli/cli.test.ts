@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runVigil } from "../support/cli.js";
+import { debianGoPrograms, vulndataDir } from "../support/fixtures.js";
 
 describe("vigil command line", () => {
   let dataDir: string;
@@ -41,5 +42,29 @@ describe("vigil command line", () => {
     const r = runVigil(["--data-dir", dataDir, "inventory", join(dataDir, "nope")]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /scan target .*nope: no such file or directory/);
+  });
+});
+
+describe("vigil start (the README's first command)", () => {
+  it("loads the mirror when the public feeds are unreachable, then scans", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "vigil-start-"));
+    try {
+      const target = debianGoPrograms();
+      // A proxy on a closed loopback port: every public fetch fails at once, with or without internet.
+      const r = runVigil(
+        ["--data-dir", dataDir, "start", "--fallback-mirror", vulndataDir, "--target", target],
+        {
+          HTTPS_PROXY: "http://127.0.0.1:9",
+          https_proxy: "http://127.0.0.1:9",
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /public advisory feeds could not be reached; loading the mirror/);
+      assert.match(r.stdout, /osv:Go\s*│\s*4291/);
+      assert.match(r.stdout, /Target: .*debian-go/);
+      assert.match(r.stdout, /\d+ findings/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
