@@ -37,6 +37,7 @@ export async function dbUpdate(dataDir: string, options: DbUpdateOptions): Promi
       ...(options.mirror ? { mirror: options.mirror } : {}),
       ...(options.feeds ? { feeds: options.feeds } : {}),
       signal: controller.signal,
+      ...(process.env["NVD_API_KEY"] ? { feedOptions: { nvdApiKey: process.env["NVD_API_KEY"] } } : {}),
       onProgress: (p) => progress.update(`${p.feed} ${p.phase}`, p.done, p.total),
     });
   } finally {
