@@ -69,7 +69,10 @@ function validate(
     }
     case "list":
       if (!Array.isArray(value)) errors.push(`${path}: expected a list`);
-      else value.forEach((v, i) => validate(shapes, shape.member!.shape, v, `${path}[${i}]`, errors));
+      else
+        value.forEach((v, i) => {
+          validate(shapes, shape.member!.shape, v, `${path}[${i}]`, errors);
+        });
       return;
     case "map":
       if (typeof value !== "object" || value === null) errors.push(`${path}: expected a map`);
@@ -113,7 +116,9 @@ describe("findings in the inspector2 shape", () => {
     assert.ok(findings.length > 0);
     const { shapes } = serviceModel();
     const errors: string[] = [];
-    findings.forEach((f, i) => validate(shapes, "Finding", f, `findings[${i}]`, errors));
+    findings.forEach((f, i) => {
+      validate(shapes, "Finding", f, `findings[${i}]`, errors);
+    });
     assert.deepEqual(errors.slice(0, 20), []);
     // ARNs are stable: the same scan again yields the same finding ids.
     const again = JSON.parse(
