@@ -1,31 +1,12 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEBIAN_RELEASES } from "../../common/distros.js";
 import { isObject, readDocument, str } from "../input.js";
 import { topLevelMembers } from "../json-members.js";
 import type { Advisory, AffectedEntry } from "../types.js";
 import type { Feed, FeedInput, FeedSink } from "./feed.js";
 
 export const DEBIAN_TRACKER_URL = "https://security-tracker.debian.org/tracker/data/json";
-
-/**
- * Release codenames the tracker uses → the OSV ecosystem release. "sid" and "experimental" have no
- * release number (and no OSV ecosystem), so they are not imported.
- */
-export const DEBIAN_RELEASES: Record<string, string> = {
-  sarge: "3.1",
-  etch: "4",
-  lenny: "5",
-  squeeze: "6",
-  wheezy: "7",
-  jessie: "8",
-  stretch: "9",
-  buster: "10",
-  bullseye: "11",
-  bookworm: "12",
-  trixie: "13",
-  forky: "14",
-  duke: "15",
-};
 
 /**
  * The tracker marks urgencies it took from NVD's score with "**" ("high**"); the level is the

@@ -4,24 +4,7 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** JSON.parse with the position of a syntax error turned into line and column. */
-export function parseJsonFile(text: string): unknown {
-  try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split("\n").length;
-      const col = Number(pos[1]) - before.lastIndexOf("\n");
-      throw new Error(
-        `malformed JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, "")}`,
-      );
-    }
-    throw new Error(`malformed JSON: ${msg}`);
-  }
-}
+export { parseJsonText as parseJsonFile } from "../parse.js";
 
 export function npmPackage(
   name: string,

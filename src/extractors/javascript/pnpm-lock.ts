@@ -1,5 +1,5 @@
-import { parse as parseYaml } from "yaml";
 import type { TreeEntry } from "../../sources/types.js";
+import { parseYamlMapping } from "../parse.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
 import { baseName, npmPackage, PackageSet } from "./common.js";
 
@@ -32,14 +32,7 @@ export function parsePnpmKey(key: string): { name: string; version: string } | u
 }
 
 export function parsePnpmLock(text: string, location: string): Package[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    throw new Error(`malformed YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (typeof doc !== "object" || doc === null) throw new Error("not a YAML mapping");
-  const lock = doc as Record<string, unknown>;
+  const lock = parseYamlMapping(text);
   const packages = lock["packages"];
   const out = new PackageSet();
   if (packages === undefined || packages === null) return [];

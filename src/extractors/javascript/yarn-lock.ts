@@ -1,5 +1,5 @@
-import { parse as parseYaml } from "yaml";
 import type { TreeEntry } from "../../sources/types.js";
+import { parseYamlMapping } from "../parse.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
 import { baseName, npmPackage, PackageSet } from "./common.js";
 
@@ -48,15 +48,9 @@ const SKIPPED_PROTOCOLS = /^(workspace|link|portal|file|exec|git|github|https?):
 
 /** Yarn berry (v2+): YAML keyed by descriptors, with `resolution: "name@npm:1.2.3"`. */
 export function parseYarnBerry(text: string, location: string): Package[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    throw new Error(`malformed YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (typeof doc !== "object" || doc === null) throw new Error("not a YAML mapping");
+  const doc = parseYamlMapping(text);
   const out = new PackageSet();
-  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(doc)) {
     if (key === "__metadata" || typeof value !== "object" || value === null) continue;
     const entry = value as Record<string, unknown>;
     const resolution = typeof entry["resolution"] === "string" ? entry["resolution"] : undefined;

@@ -1,16 +1,6 @@
+import { DEBIAN_RELEASES } from "../../common/distros.js";
 import type { TreeEntry } from "../../sources/types.js";
 import type { ExtractContext, Extractor, ExtractResult, OsInfo } from "../types.js";
-
-const DEBIAN_CODENAMES: Record<string, string> = {
-  wheezy: "7",
-  jessie: "8",
-  stretch: "9",
-  buster: "10",
-  bullseye: "11",
-  bookworm: "12",
-  trixie: "13",
-  forky: "14",
-};
 
 /** Parses the os-release(5) format: KEY=value lines, values optionally quoted with shell escapes. */
 export function parseOsRelease(text: string): Record<string, string> {
@@ -41,7 +31,7 @@ export function osEcosystem(
   const major = versionId?.split(".")[0];
   switch (id) {
     case "debian": {
-      const v = major ?? (codename ? DEBIAN_CODENAMES[codename] : undefined);
+      const v = major ?? (codename ? DEBIAN_RELEASES[codename] : undefined);
       return v ? `Debian:${v}` : undefined;
     }
     case "ubuntu":

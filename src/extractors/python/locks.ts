@@ -1,6 +1,6 @@
-import { parse as parseToml } from "smol-toml";
 import type { TreeEntry } from "../../sources/types.js";
-import { baseName, parseJsonFile } from "../javascript/common.js";
+import { baseName } from "../javascript/common.js";
+import { parseJsonText, tomlPackages } from "../parse.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
 
 function pypi(name: string, version: string, location: string, extractor: string, dev = false): Package {
@@ -15,22 +15,10 @@ function pypi(name: string, version: string, location: string, extractor: string
   };
 }
 
-function tomlOf(text: string): Record<string, unknown> {
-  try {
-    return parseToml(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`malformed TOML: ${(e as Error).message.split("\n")[0]}`);
-  }
-}
-
 /** poetry.lock: [[package]] tables with name, version and (Poetry < 1.5) category. */
 export function parsePoetryLock(text: string, location: string): Package[] {
-  const doc = tomlOf(text);
-  const list = doc["package"];
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new Error("`package` is not an array of tables");
   const out: Package[] = [];
-  for (const p of list as Record<string, unknown>[]) {
+  for (const p of tomlPackages(text)) {
     if (typeof p["name"] !== "string" || typeof p["version"] !== "string") continue;
     out.push(pypi(p["name"], p["version"], location, "poetry-lock", p["category"] === "dev"));
   }
@@ -39,7 +27,7 @@ export function parsePoetryLock(text: string, location: string): Package[] {
 
 /** Pipfile.lock: `default` and `develop` maps of name → {version: "==1.2.3"}. */
 export function parsePipfileLock(text: string, location: string): Package[] {
-  const doc = parseJsonFile(text);
+  const doc = parseJsonText(text);
   if (typeof doc !== "object" || doc === null) throw new Error("not a JSON object");
   const out: Package[] = [];
   for (const section of ["default", "develop"] as const) {

@@ -1,5 +1,5 @@
-import { parse as parseToml } from "smol-toml";
 import type { TreeEntry } from "../../sources/types.js";
+import { tomlPackages } from "../parse.js";
 import type { ExtractContext, Extractor, Package } from "../types.js";
 
 export function cratePackage(
@@ -22,17 +22,8 @@ export function cratePackage(
 
 /** Cargo.lock (v1–v4): every [[package]]; path/workspace crates (no `source`) are marked local. */
 export function parseCargoLock(text: string, location: string): Package[] {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`malformed TOML: ${(e as Error).message.split("\n")[0]}`);
-  }
-  const list = doc["package"];
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new Error("`package` is not an array of tables");
   const out: Package[] = [];
-  for (const p of list as Record<string, unknown>[]) {
+  for (const p of tomlPackages(text)) {
     if (typeof p["name"] !== "string" || typeof p["version"] !== "string") continue;
     const local = typeof p["source"] !== "string";
     out.push(
