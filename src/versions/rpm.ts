@@ -81,12 +81,16 @@ export function parseEvr(s: string): Evr {
     : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
 }
 
-/** EVR comparison as rpm's rpmverCmp: epoch, then version, then release only when both have one. */
+/**
+ * EVR comparison as rpm's labelCompare: epoch (missing = 0), version, then release, where a
+ * missing release sorts below any release.
+ */
 export function compareEvr(a: Evr, b: Evr): number {
   const e = compareDigits(a.epoch, b.epoch);
   if (e !== 0) return e;
   const v = rpmvercmp(a.version, b.version);
-  if (v !== 0 || a.release === "" || b.release === "") return v;
+  if (v !== 0) return v;
+  if (a.release === "" || b.release === "") return a.release === b.release ? 0 : a.release === "" ? -1 : 1;
   return rpmvercmp(a.release, b.release);
 }
 
