@@ -90,7 +90,12 @@ export function dbStatus(dataDir: string, json: boolean): string {
 
 /** Opens the store read-only for a scan, with a clear message when there is no data yet. */
 export function openStoreForScan(dataDir: string): AdvisoryStore {
-  const status = advisoryStatus(dataDir);
+  let status: ReturnType<typeof advisoryStatus>;
+  try {
+    status = advisoryStatus(dataDir);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (move the file aside and rebuild it with \`vigil db update\`)`);
+  }
   if (!status.exists || status.totals.advisories === 0) {
     throw new Error(
       `no advisory data in ${dataDir}: run \`vigil db update\` (or \`vigil db update --mirror DIR\` offline) first`,

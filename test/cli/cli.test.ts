@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -63,6 +63,23 @@ describe("vigil start (the README's first command)", () => {
       assert.match(r.stdout, /osv:Go\s*│\s*4291/);
       assert.match(r.stdout, /Target: .*debian-go/);
       assert.match(r.stdout, /\d+ findings/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a damaged advisory database", () => {
+  it("is named with the reason and a way out, exit 2", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "vigil-corrupt-"));
+    try {
+      writeFileSync(join(dataDir, "advisories.db"), Buffer.alloc(65536, 0x5a));
+      const r = runVigil(["--data-dir", dataDir, "scan", "."]);
+      assert.equal(r.status, 2);
+      assert.match(
+        r.stderr,
+        /advisories\.db: not a usable SQLite database: file is not a database \(move the file aside/,
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
