@@ -7,26 +7,11 @@ import { describe, it } from "node:test";
 import { gem } from "../../src/versions/gem.js";
 import { InvalidVersionError } from "../../src/versions/types.js";
 import { repoRoot } from "../support/fixtures.js";
+import { prng, type Rng } from "./prng.js";
 
 const RUBY = "/usr/bin/ruby";
 const ORACLE = join(repoRoot, "test/fixtures/versions/gem_compare.rb");
 const PAIRS = 12_000;
-
-/** mulberry32: a small seeded PRNG so every run (and CI) sees the same cases. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
-type Rng = ReturnType<typeof prng>;
 
 const NUMBERS = [
   "0",

@@ -7,25 +7,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { maven, mavenItems } from "../../src/versions/maven.js";
 import { repoRoot } from "../support/fixtures.js";
+import { prng } from "./prng.js";
 
 const JAR = "/usr/share/java/maven-artifact-3.x.jar";
 const ORACLE = join(repoRoot, "test/fixtures/versions/MavenCompare.java");
 const PAIRS = 12_000;
-
-/** mulberry32: a small seeded PRNG so every run (and CI) sees the same cases. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
 
 // Numbers around every boundary Maven cares about: Int (9 digits) / Long (18) / BigInteger,
 // 2^31, 2^53, 2^63, 2^64, leading zeros, all-zero runs long enough to become a Long, and

@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { normalizeNuGet, nuget } from "../../src/versions/nuget.js";
 import { evaluate } from "../../src/versions/ranges.js";
 import { InvalidVersionError } from "../../src/versions/types.js";
+import { prng } from "./prng.js";
 
 const sign = (a: string, b: string) => Math.sign(nuget.compare(a, b));
 
@@ -145,21 +146,6 @@ describe("nuget: documented rules", () => {
     }
   });
 });
-
-/** mulberry32: a small seeded PRNG so every run (and CI) sees the same cases. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
 
 const NUMBERS = [
   "0",

@@ -1,22 +1,13 @@
+import { prng } from "./prng.js";
+
 /**
  * Seeded generators of nasty version strings for the differential tests: the same seed gives the
  * same cases, so a disagreement reproduces.
  */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class Gen {
   readonly next: () => number;
   constructor(seed: number) {
-    this.next = prng(seed);
+    this.next = prng(seed).next;
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
