@@ -4,7 +4,7 @@ import { DEBIAN_RELEASES } from "../../common/distros.js";
 import { isObject, readDocument, str } from "../input.js";
 import { topLevelMembers } from "../json-members.js";
 import type { Advisory, AffectedEntry } from "../types.js";
-import type { Feed, FeedInput, FeedSink } from "./feed.js";
+import { type Feed, type FeedInput, type FeedSink, mirrorFiles } from "./feed.js";
 
 export const DEBIAN_TRACKER_URL = "https://security-tracker.debian.org/tracker/data/json";
 
@@ -129,19 +129,7 @@ export function debianTrackerFeed(): Feed {
     mirrorLayout: `${MIRROR_DIR}/*.json[.gz] (else samples/debian-*.json)`,
     snapshot: true,
     mirrorInputs(mirrorDir) {
-      const dir = join(mirrorDir, MIRROR_DIR);
-      if (existsSync(dir)) {
-        const files = readdirSync(dir)
-          .filter((f) => /\.json(\.gz)?$/.test(f))
-          .sort();
-        if (files.length > 0) return files.map((f) => ({ label: `${MIRROR_DIR}/${f}`, path: join(dir, f) }));
-      }
-      const samples = join(mirrorDir, "samples");
-      if (!existsSync(samples)) return [];
-      return readdirSync(samples)
-        .filter((f) => /^debian-.*\.json$/.test(f))
-        .sort()
-        .map((f) => ({ label: `samples/${f}`, path: join(samples, f) }));
+      return mirrorFiles(mirrorDir, MIRROR_DIR, /\.json(\.gz)?$/, /^debian-.*\.json$/);
     },
     async fetchInputs(ctx) {
       const got = await ctx.download(DEBIAN_TRACKER_URL);

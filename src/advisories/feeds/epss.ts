@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readLines } from "../input.js";
 import type { EpssEntry } from "../types.js";
-import type { Feed, FeedInput, FeedSink } from "./feed.js";
+import { type Feed, type FeedInput, type FeedSink, mirrorFiles } from "./feed.js";
 
 export const EPSS_URL = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
@@ -96,19 +96,7 @@ export function epssFeed(): Feed {
     mirrorLayout: `${MIRROR_DIR}/*.csv[.gz] (else samples/epss-*.csv)`,
     snapshot: true,
     mirrorInputs(mirrorDir) {
-      const dir = join(mirrorDir, MIRROR_DIR);
-      if (existsSync(dir)) {
-        const files = readdirSync(dir)
-          .filter((f) => FILE.test(f))
-          .sort();
-        if (files.length > 0) return files.map((f) => ({ label: `${MIRROR_DIR}/${f}`, path: join(dir, f) }));
-      }
-      const samples = join(mirrorDir, "samples");
-      if (!existsSync(samples)) return [];
-      return readdirSync(samples)
-        .filter((f) => /^epss-.*\.csv(\.gz)?$/.test(f))
-        .sort()
-        .map((f) => ({ label: `samples/${f}`, path: join(samples, f) }));
+      return mirrorFiles(mirrorDir, MIRROR_DIR, FILE, /^epss-.*\.csv(\.gz)?$/);
     },
     async fetchInputs(ctx) {
       const got = await ctx.download(EPSS_URL);

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Advisory, AffectedEntry, CvssEntry, EpssEntry, KevEntry } from "../types.js";
 
 /** Which table a feed fills. */
@@ -90,4 +92,26 @@ export interface Feed {
   fetchInputs(ctx: FetchContext): Promise<FeedInput[] | "not-modified">;
   /** Reads the inputs and hands every record to the sink. Throws when an input is unusable. */
   parse(inputs: FeedInput[], sink: FeedSink): Promise<void>;
+}
+
+/**
+ * Mirror files of a feed: every file in `<mirror>/<dir>` matching `pattern`, or else the sample
+ * files in `<mirror>/samples` matching `samplePattern` (so a demo mirror has some data).
+ */
+export function mirrorFiles(
+  mirrorDir: string,
+  dir: string,
+  pattern: RegExp,
+  samplePattern: RegExp,
+): FeedInput[] {
+  const list = (sub: string, re: RegExp): FeedInput[] => {
+    const abs = join(mirrorDir, sub);
+    if (!existsSync(abs)) return [];
+    return readdirSync(abs)
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => ({ label: `${sub}/${f}`, path: join(abs, f) }));
+  };
+  const main = list(dir, pattern);
+  return main.length > 0 ? main : list("samples", samplePattern);
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { HttpStatusError } from "../download.js";
 import { isObject, parseJson, readDocument, str } from "../input.js";
 import type { CvssEntry } from "../types.js";
-import type { Feed, FeedInput, FeedSink, FetchContext } from "./feed.js";
+import { type Feed, type FeedInput, type FeedSink, type FetchContext, mirrorFiles } from "./feed.js";
 
 export const NVD_API_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0";
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
@@ -202,19 +202,7 @@ export function nvdFeed(): Feed {
     mirrorLayout: `${MIRROR_DIR}/*.json[.gz] (CVE API 2.0 response pages; else samples/nvd-*.json)`,
     snapshot: false,
     mirrorInputs(mirrorDir) {
-      const dir = join(mirrorDir, MIRROR_DIR);
-      if (existsSync(dir)) {
-        const files = readdirSync(dir)
-          .filter((f) => FILE.test(f))
-          .sort();
-        if (files.length > 0) return files.map((f) => ({ label: `${MIRROR_DIR}/${f}`, path: join(dir, f) }));
-      }
-      const samples = join(mirrorDir, "samples");
-      if (!existsSync(samples)) return [];
-      return readdirSync(samples)
-        .filter((f) => /^nvd-.*\.json(\.gz)?$/.test(f))
-        .sort()
-        .map((f) => ({ label: `samples/${f}`, path: join(samples, f) }));
+      return mirrorFiles(mirrorDir, MIRROR_DIR, FILE, /^nvd-.*\.json(\.gz)?$/);
     },
     fetchInputs: fetchNvd,
     async parse(inputs, sink) {
