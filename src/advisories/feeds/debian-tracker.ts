@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { DEBIAN_RELEASES } from "../../common/distros.js";
 import { isObject, readDocument, str } from "../input.js";
 import { topLevelMembers } from "../json-members.js";

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { readLines } from "../input.js";
 import type { EpssEntry } from "../types.js";
 import { type Feed, type FeedInput, type FeedSink, mirrorFiles } from "./feed.js";
