@@ -72,7 +72,10 @@ export async function inventory(tree: FileTree, options: InventoryOptions = {}):
   for (const p of packages) {
     if (!p.ecosystem && OS_TYPES.has(p.type) && os?.ecosystem) p.ecosystem = os.ecosystem;
     try {
-      p.purl ??= purlOf(p, os);
+      if (!p.purl) {
+        const purl = purlOf(p, os);
+        if (purl) p.purl = purl;
+      }
     } catch (e) {
       // A name no package URL can carry is not a package we can report on.
       warnings.push({

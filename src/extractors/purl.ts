@@ -1,8 +1,11 @@
 import { PackageURL } from "packageurl-js";
 import type { OsInfo, Package } from "./types.js";
 
-/** Builds the package URL of a package, in the forms Trivy and Grype emit. */
-export function purlOf(pkg: Package, os: OsInfo | undefined): string {
+/**
+ * Builds the package URL of a package, in the forms Trivy and Grype emit; undefined where the
+ * purl spec has no form for it (a Java archive whose group is unknown).
+ */
+export function purlOf(pkg: Package, os: OsInfo | undefined): string | undefined {
   const qualifiers: Record<string, string> = {};
   if (pkg.arch) qualifiers["arch"] = pkg.arch;
   let namespace: string | undefined;
@@ -26,10 +29,9 @@ export function purlOf(pkg: Package, os: OsInfo | undefined): string {
     }
     case "maven": {
       const colon = name.indexOf(":");
-      if (colon > 0) {
-        namespace = name.slice(0, colon);
-        name = name.slice(colon + 1);
-      }
+      if (colon <= 0) return undefined;
+      namespace = name.slice(0, colon);
+      name = name.slice(colon + 1);
       break;
     }
     case "pypi":

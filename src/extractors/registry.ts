@@ -1,8 +1,12 @@
+import { dotnetExtractors } from "./dotnet/index.js";
 import { goExtractors } from "./go/index.js";
+import { javaExtractors } from "./java/index.js";
 import { javascriptExtractors } from "./javascript/index.js";
 import { osExtractors } from "./os/index.js";
 import { osReleaseExtractor } from "./os/os-release.js";
+import { phpExtractors } from "./php/index.js";
 import { pythonExtractors } from "./python/index.js";
+import { rubyExtractors } from "./ruby/index.js";
 import { rustExtractors } from "./rust/index.js";
 import type { Extractor } from "./types.js";
 
@@ -14,4 +18,8 @@ export const allExtractors: readonly Extractor[] = [
   ...pythonExtractors,
   ...goExtractors,
   ...rustExtractors,
+  ...javaExtractors,
+  ...rubyExtractors,
+  ...dotnetExtractors,
+  ...phpExtractors,
 ];

@@ -108,6 +108,13 @@ const PACKAGE_MANAGERS: Record<string, string> = {
   "go-mod": "GOMOD",
   "cargo-lock": "CARGO",
   "cargo-auditable": "CARGO",
+  "java-archive": "JAR",
+  "gemfile-lock": "BUNDLER",
+  gemspec: "GEMSPEC",
+  "dotnet-deps": "DOTNET_CORE",
+  "nuget-lock": "NUGET",
+  "composer-lock": "COMPOSER",
+  "composer-installed": "COMPOSER",
 };
 
 function packageManagerOf(pkg: Package): string | undefined {
