@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { inventory } from "../extractors/inventory.js";
-import { openTarget, scanTree } from "../pipeline/scan.js";
+import type { Inventory } from "../extractors/types.js";
+import { inventoryTarget, openTarget, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
@@ -47,7 +47,10 @@ export function buildProgram(): Command {
   program
     .command("scan")
     .description("inventory a directory or root filesystem and match it against the advisory database")
-    .argument("<target>", "directory or root filesystem to scan")
+    .argument(
+      "<target>",
+      "directory, root filesystem, OCI image layout, or image archive (docker save / OCI tar)",
+    )
     .addOption(
       new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
     )
@@ -58,8 +61,11 @@ export function buildProgram(): Command {
         const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
         const store = openStoreForScan(dataDirOf(cmd));
         const progress = new Progress(!quiet);
+        const opened = await openTarget(target, {
+          onLayer: (i, n) => progress.update("reading layers", i, n),
+        });
         try {
-          const result = await scanTree(target, openTarget(target), store, {
+          const result = await scanTree(opened, store, {
             onProgress: (p) =>
               progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
           });
@@ -99,17 +105,23 @@ export function buildProgram(): Command {
   program
     .command("inventory")
     .description("list the packages installed in a directory or root filesystem (no matching)")
-    .argument("<target>", "directory or root filesystem")
+    .argument("<target>", "directory, root filesystem, OCI image layout, or image archive")
     .addOption(
       new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
     )
     .action(async (target: string, opts: { format: string }, cmd: Command) => {
       const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       const progress = new Progress(!quiet);
-      const inv = await inventory(openTarget(target), {
-        onProgress: (p) => progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
-      });
-      progress.stop();
+      const opened = await openTarget(target, { onLayer: (i, n) => progress.update("reading layers", i, n) });
+      let inv: Inventory;
+      try {
+        inv = await inventoryTarget(opened, (p) =>
+          progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
+        );
+      } finally {
+        progress.stop();
+        opened.close();
+      }
       if (opts.format === "json") {
         process.stdout.write(JSON.stringify(inv, null, 2) + "\n");
       } else {
@@ -160,8 +172,12 @@ export function buildProgram(): Command {
       const store = openStoreForScan(dataDir);
       try {
         process.stderr.write(`Scanning ${opts.target} …\n`);
-        const result = await scanTree(opts.target, openTarget(opts.target), store);
-        process.stdout.write(renderTable(result));
+        const opened = await openTarget(opts.target);
+        try {
+          process.stdout.write(renderTable(await scanTree(opened, store)));
+        } finally {
+          opened.close();
+        }
       } finally {
         store.close();
       }

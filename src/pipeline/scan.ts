@@ -1,13 +1,17 @@
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import type { AdvisoryReader } from "../advisories/types.js";
 import { type InventoryOptions, inventory } from "../extractors/inventory.js";
-import type { Inventory } from "../extractors/types.js";
+import { allExtractors } from "../extractors/registry.js";
+import type { Extractor, Inventory } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
 import { type MatchStats, matchInventory } from "../matching/match.js";
 import { severityRank } from "../scoring/cvss.js";
 import { DirectoryTree } from "../sources/directory.js";
-import type { FileTree } from "../sources/types.js";
+import { type ImageSource, isOciLayout, openImageArchive, openOciLayout } from "../sources/image.js";
+import { type ImageLimits, ImageTree } from "../sources/image-tree.js";
+import type { FileTree, TreeEntry } from "../sources/types.js";
+import { attributeLayers } from "./layers.js";
 
 export interface ScanOptions {
   accountId?: string;
@@ -17,6 +21,7 @@ export interface ScanOptions {
 
 export interface ScanResult {
   target: string;
+  image?: ImageSource;
   resource: FindingResource;
   inventory: Inventory;
   findings: Finding[];
@@ -29,9 +34,46 @@ const LIVE_HOST_EXCLUDES = ["proc", "sys", "dev", "run"];
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "local";
 
-/** Opens a scan target as a file tree. Directories only for now; images and archives come later. */
-export function openTarget(target: string): FileTree {
-  const abs = resolve(target);
+/** An opened scan target: its file tree and, for images, what the image says about itself. */
+export interface ScanTarget {
+  name: string;
+  tree: FileTree;
+  image?: ImageSource;
+  /** Removes anything opening it left behind (an image's retained files). */
+  close(): void;
+}
+
+function isTarFile(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, 512, 0);
+    return n === 512 && head.toString("latin1", 257, 262) === "ustar";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens a scan target: a directory or root filesystem, an OCI image layout directory, or an
+ * image archive (`docker save` tar, OCI archive tar).
+ */
+export async function openTarget(
+  target: string,
+  options: {
+    extractors?: readonly Extractor[];
+    onLayer?: (index: number, total: number) => void;
+    limits?: Partial<ImageLimits>;
+  } = {},
+): Promise<ScanTarget> {
+  let abs = resolve(target);
+  let tag: string | undefined;
+  // "<layout dir>:<tag>" names one image of an OCI layout, as skopeo and umoci write it.
+  const colon = abs.lastIndexOf(":");
+  if (colon > 0 && !existsSync(abs) && isOciLayout(abs.slice(0, colon))) {
+    tag = abs.slice(colon + 1);
+    abs = abs.slice(0, colon);
+  }
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(abs);
@@ -41,31 +83,89 @@ export function openTarget(target: string): FileTree {
       `scan target ${target}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
     );
   }
-  if (!st.isDirectory()) throw new Error(`scan target ${target}: not a directory`);
-  // A live host's kernel and device filesystems hold no packages, only slow or endless files.
-  return new DirectoryTree(abs, abs === "/" ? { exclude: LIVE_HOST_EXCLUDES } : {});
+  let image: ImageSource | undefined;
+  if (st.isDirectory()) {
+    if (isOciLayout(abs)) image = openOciLayout(abs, tag);
+    // A live host's kernel and device filesystems hold no packages, only slow or endless files.
+    else {
+      const tree = new DirectoryTree(abs, abs === "/" ? { exclude: LIVE_HOST_EXCLUDES } : {});
+      return { name: target, tree, close: () => {} };
+    }
+  } else if (st.isFile() && isTarFile(abs)) {
+    image = openImageArchive(abs);
+  } else {
+    throw new Error(`scan target ${target}: not a directory, an OCI image layout or an image archive`);
+  }
+  const extractors = options.extractors ?? allExtractors;
+  const wants = (e: TreeEntry) => extractors.some((x) => x.wants(e));
+  const tree = await ImageTree.build(image, wants, {
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.onLayer ? { onLayer: options.onLayer } : {}),
+  });
+  return { name: target, tree, image, close: () => tree.close() };
 }
 
-/** Resource record for a scanned root filesystem or directory. */
-function resourceFor(target: string, inv: Inventory, region: string): FindingResource {
-  const details: Record<string, unknown> = {};
-  if (inv.os) {
-    details["awsEc2Instance"] = {
-      platform: inv.os.prettyName ?? `${inv.os.id} ${inv.os.versionId ?? ""}`.trim(),
+/** Resource record for a scanned root filesystem, directory or image. */
+function resourceFor(target: ScanTarget, inv: Inventory, region: string): FindingResource {
+  const platform = inv.os
+    ? (inv.os.prettyName ?? `${inv.os.id} ${inv.os.versionId ?? ""}`.trim())
+    : undefined;
+  if (target.image) {
+    const img = target.image;
+    const tag = img.repoTags[0];
+    const colon = tag ? tag.lastIndexOf(":") : -1;
+    const repositoryName = tag
+      ? colon > tag.lastIndexOf("/")
+        ? tag.slice(0, colon)
+        : tag
+      : basename(target.name);
+    const imageHash = img.configDigest ?? img.layers.at(-1)?.digest ?? "unknown";
+    const details = {
+      awsEcrContainerImage: {
+        registry: "local",
+        repositoryName,
+        imageHash,
+        imageTags: img.repoTags.map((t) => t.slice(t.lastIndexOf(":") + 1)),
+        ...(img.config.architecture ? { architecture: img.config.architecture } : {}),
+        ...(platform ? { platform } : {}),
+        ...(img.config.created ? { pushedAt: img.config.created } : {}),
+      },
+    };
+    return {
+      type: "AWS_ECR_CONTAINER_IMAGE",
+      id: `${repositoryName}@${imageHash}`,
+      partition: "vigil",
+      region,
+      details,
     };
   }
-  return { type: "AWS_EC2_INSTANCE", id: resolve(target), partition: "vigil", region, details };
+  const details: Record<string, unknown> = {};
+  if (platform) details["awsEc2Instance"] = { platform };
+  return { type: "AWS_EC2_INSTANCE", id: resolve(target.name), partition: "vigil", region, details };
+}
+
+/** Inventory of a target; for images each package also names the layer that introduced it. */
+export async function inventoryTarget(
+  target: ScanTarget,
+  onProgress?: InventoryOptions["onProgress"],
+): Promise<Inventory> {
+  const inv = await inventory(target.tree, onProgress ? { onProgress } : {});
+  if (target.tree instanceof ImageTree) {
+    await attributeLayers(inv, target.tree);
+    for (const w of target.tree.warnings)
+      inv.warnings.push({ path: w.path, extractor: "image", reason: w.reason });
+  }
+  return inv;
 }
 
 /** Inventory → match → findings for one target, sorted most severe first. */
 export async function scanTree(
-  target: string,
-  tree: FileTree,
+  target: ScanTarget,
   store: AdvisoryReader,
   options: ScanOptions = {},
 ): Promise<ScanResult> {
   const t0 = performance.now();
-  const inv = await inventory(tree, options.onProgress ? { onProgress: options.onProgress } : {});
+  const inv = await inventoryTarget(target, options.onProgress);
   const t1 = performance.now();
   const { matches, stats } = matchInventory(inv.packages, store);
   const region = options.region ?? DEFAULT_REGION;
@@ -87,7 +187,8 @@ export async function scanTree(
   );
   const t2 = performance.now();
   return {
-    target,
+    target: target.name,
+    ...(target.image ? { image: target.image } : {}),
     resource,
     inventory: inv,
     findings,
