@@ -165,9 +165,12 @@ export class ImageTree implements FileTree {
     const extract = tar.extract();
     const where = `layer ${index + 1} (${layer.digest})`;
     extract.on("entry", (header, stream, next) => {
+      // The entry's body stream is destroyed along with the layer on failure; the layer's
+      // pipeline reports the error, so the body must not raise it a second time.
+      stream.on("error", () => {});
       const fail = (e: Error) => {
-        stream.resume();
-        next(e);
+        // Stop the whole layer: the pipeline below rejects with this error.
+        extract.destroy(e);
       };
       this.entries++;
       if (this.entries > this.limits.maxEntries)
@@ -229,7 +232,7 @@ export class ImageTree implements FileTree {
       if (type === "link") {
         const target = cleanPath(header.linkname ?? "");
         const t = target === undefined ? undefined : this.nodes.get(target);
-        if (!t || t.kind !== "file") {
+        if (t?.kind !== "file") {
           this.warnings.push({
             path,
             reason: `${where}: hard link to ${header.linkname} which is not a file in the image`,
@@ -265,10 +268,7 @@ export class ImageTree implements FileTree {
         written += b.length;
         writeSync(fd, b);
       });
-      stream.on("error", (e) => {
-        closeSync(fd);
-        next(e);
-      });
+      stream.on("error", () => closeSync(fd));
       stream.on("end", () => {
         closeSync(fd);
         const version: FileVersion = {

