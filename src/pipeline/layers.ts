@@ -1,12 +1,11 @@
-import { readFileSync } from "node:fs";
 import { allExtractors } from "../extractors/registry.js";
 import type { Extractor, Inventory, Package } from "../extractors/types.js";
-import type { FileVersion, ImageTree } from "../sources/image-tree.js";
+import { type FileVersion, type ImageTree, readVersion } from "../sources/image-tree.js";
 import type { FileHandle, FileTree } from "../sources/types.js";
 
 /** The image tree, except that one path reads as an older version of itself. */
 function treeAtVersion(tree: ImageTree, path: string, version: FileVersion): FileTree {
-  const content = () => readFileSync(version.contentPath);
+  const content = () => readVersion(version);
   return {
     description: tree.description,
     walk: (v) => tree.walk(v),

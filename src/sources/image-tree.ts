@@ -1,5 +1,4 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { open as openFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Transform } from "node:stream";
@@ -8,6 +7,7 @@ import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
 import tar from "tar-stream";
 import type { ImageSource } from "./image.js";
+import { forEachTarEntry } from "./tar-index.js";
 import {
   DEFAULT_MAX_READ_BYTES,
   type EntryKind,
@@ -36,8 +36,46 @@ export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
 export interface FileVersion {
   layerIndex: number;
   layerDigest: string;
+  /** File holding the bytes (a private temp file, or the image archive itself) and where they start. */
   contentPath: string;
+  offset: number;
   size: number;
+}
+
+/** A layer entry's header, whichever reader produced it. */
+interface RawEntry {
+  name: string;
+  type: "file" | "directory" | "symlink" | "link" | "other";
+  size: number;
+  mode: number;
+  linkname: string;
+}
+
+function tarType(t: string | null | undefined): RawEntry["type"] {
+  switch (t) {
+    case "file":
+    case "contiguous-file":
+      return "file";
+    case "directory":
+    case "symlink":
+    case "link":
+      return t;
+    default:
+      return "other";
+  }
+}
+
+/** Whether a layer stored at this location is an uncompressed tar (no gzip or zstd magic). */
+function isPlainTar(loc: { path: string; offset: number; size: number }): boolean {
+  if (loc.size < 512) return false;
+  const fd = openSync(loc.path, "r");
+  try {
+    const head = Buffer.alloc(512);
+    readSync(fd, head, 0, 512, loc.offset);
+    return head.toString("latin1", 257, 262) === "ustar";
+  } finally {
+    closeSync(fd);
+  }
 }
 
 interface Node {
@@ -112,6 +150,23 @@ function decompressor(): Transform {
  * kept; file contents only for the files `wants` asks for, in a private temporary directory that
  * `close()` removes. Paths with ".." are refused; links are resolved inside the image only.
  */
+/** The bytes of one retained file version. */
+export function readVersion(v: FileVersion): Buffer {
+  const fd = openSync(v.contentPath, "r");
+  try {
+    const buf = Buffer.alloc(v.size);
+    let done = 0;
+    while (done < v.size) {
+      const n = readSync(fd, buf, done, v.size - done, v.offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === v.size ? buf : buf.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class ImageTree implements FileTree {
   readonly description: string;
   readonly warnings: { path: string; reason: string }[] = [];
@@ -153,112 +208,170 @@ export class ImageTree implements FileTree {
     return this.image.layers[index]!.digest;
   }
 
-  /** Deletes a path and everything below it. */
-  private removeTree(path: string): void {
+  /** Deletes a path and, when it is a directory, everything below it. */
+  private removeTree(path: string, scanChildren = false): void {
+    const node = this.nodes.get(path);
     this.nodes.delete(path);
+    // Only a directory has children; scanning for them on every file would be quadratic. A
+    // whiteout scans regardless, since a tar need not list the directories it implies.
+    if (node?.kind !== "dir" && !scanChildren) return;
     const prefix = `${path}/`;
     for (const key of [...this.nodes.keys()]) if (key.startsWith(prefix)) this.nodes.delete(key);
   }
 
+  /**
+   * Applies one layer entry's metadata: limits, whiteouts, directories, links. For a regular file
+   * it returns the node and the entry to ask `wants` about; the caller supplies its content.
+   */
+  private placeEntry(
+    index: number,
+    where: string,
+    e: RawEntry,
+  ): { path: string; node: Node; prev?: Node } | undefined {
+    this.entries++;
+    if (this.entries > this.limits.maxEntries)
+      throw new Error(`image has more than ${this.limits.maxEntries} entries`);
+    this.expanded += e.size;
+    if (this.expanded > this.limits.maxExpandedBytes)
+      throw new Error(`image expands past ${this.limits.maxExpandedBytes} bytes`);
+    const path = cleanPath(e.name);
+    if (path === undefined) {
+      this.warnings.push({ path: e.name, reason: `${where}: entry path climbs out of the image; ignored` });
+      return undefined;
+    }
+    const slash = path.lastIndexOf("/");
+    const dir = slash === -1 ? "" : path.slice(0, slash);
+    const base = path.slice(slash + 1);
+    if (base === ".wh..wh..opq") {
+      // Opaque directory: hide everything lower layers put under it (this layer's entries stay).
+      const prefix = dir === "" ? "" : `${dir}/`;
+      for (const [key, node] of [...this.nodes]) {
+        if (key.startsWith(prefix) && key !== dir && node.layerIndex < index) this.nodes.delete(key);
+      }
+      return undefined;
+    }
+    if (base.startsWith(".wh.")) {
+      this.removeTree((dir ? `${dir}/` : "") + base.slice(4), true);
+      return undefined;
+    }
+    if (e.type === "directory") {
+      const prev = this.nodes.get(path);
+      if (prev && prev.kind !== "dir") this.removeTree(path);
+      this.nodes.set(path, { kind: "dir", size: 0, mode: e.mode, layerIndex: index });
+      return undefined;
+    }
+    // A file, link or other replaces whatever was there, including a whole directory.
+    const prev = this.nodes.get(path);
+    this.removeTree(path);
+    if (e.type === "symlink") {
+      this.nodes.set(path, {
+        kind: "symlink",
+        size: 0,
+        mode: e.mode,
+        layerIndex: index,
+        linkTarget: e.linkname,
+      });
+      return undefined;
+    }
+    if (e.type === "link") {
+      const target = cleanPath(e.linkname);
+      const t = target === undefined ? undefined : this.nodes.get(target);
+      if (t?.kind !== "file") {
+        this.warnings.push({
+          path,
+          reason: `${where}: hard link to ${e.linkname} which is not a file in the image`,
+        });
+      } else {
+        this.nodes.set(path, {
+          ...t,
+          layerIndex: index,
+          ...(t.versions ? { versions: [...t.versions] } : {}),
+        });
+      }
+      return undefined;
+    }
+    if (e.type !== "file") {
+      this.nodes.set(path, { kind: "other", size: 0, mode: e.mode, layerIndex: index });
+      return undefined;
+    }
+    const node: Node = { kind: "file", size: e.size, mode: e.mode, layerIndex: index };
+    this.nodes.set(path, node);
+    return prev ? { path, node, prev } : { path, node };
+  }
+
+  /** Whether a placed file's content should be kept for the extractors. */
+  private retain(path: string, node: Node): boolean {
+    return (
+      node.size <= this.limits.maxFileBytes &&
+      this.wants({ path, kind: "file", size: node.size, mode: node.mode })
+    );
+  }
+
+  private addVersion(placed: { node: Node; prev?: Node }, version: FileVersion): void {
+    const history = placed.prev?.kind === "file" && placed.prev.versions ? placed.prev.versions : [];
+    placed.node.versions = [...history, version];
+  }
+
   private async applyLayer(index: number): Promise<void> {
     const layer = this.image.layers[index]!;
-    const extract = tar.extract();
     const where = `layer ${index + 1} (${layer.digest})`;
+    try {
+      if (layer.location && isPlainTar(layer.location)) this.applyIndexedLayer(index, layer.location);
+      else await this.applyStreamedLayer(index, where);
+    } catch (e) {
+      throw new Error(`${this.description}: ${where}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * An uncompressed layer we can read at random (a docker-archive member): walk its headers
+   * without reading file bodies, and point retained files at their bytes in place.
+   */
+  private applyIndexedLayer(index: number, loc: { path: string; offset: number; size: number }): void {
+    const layer = this.image.layers[index]!;
+    const where = `layer ${index + 1} (${layer.digest})`;
+    const fd = openSync(loc.path, "r");
+    try {
+      forEachTarEntry(fd, loc.offset, loc.offset + loc.size, (e) => {
+        const placed = this.placeEntry(index, where, e);
+        if (!placed || !this.retain(placed.path, placed.node)) return;
+        this.addVersion(placed, {
+          layerIndex: index,
+          layerDigest: layer.digest,
+          contentPath: loc.path,
+          offset: e.dataOffset,
+          size: e.size,
+        });
+      });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private async applyStreamedLayer(index: number, where: string): Promise<void> {
+    const layer = this.image.layers[index]!;
+    const extract = tar.extract();
     extract.on("entry", (header, stream, next) => {
       // The entry's body stream is destroyed along with the layer on failure; the layer's
       // pipeline reports the error, so the body must not raise it a second time.
       stream.on("error", () => {});
-      const fail = (e: Error) => {
-        // Stop the whole layer: the pipeline below rejects with this error.
-        extract.destroy(e);
-      };
-      this.entries++;
-      if (this.entries > this.limits.maxEntries)
-        return fail(new Error(`image has more than ${this.limits.maxEntries} entries`));
-      this.expanded += header.size ?? 0;
-      if (this.expanded > this.limits.maxExpandedBytes) {
-        return fail(new Error(`image expands past ${this.limits.maxExpandedBytes} bytes`));
-      }
-      const path = cleanPath(header.name);
-      if (path === undefined) {
-        this.warnings.push({
-          path: header.name,
-          reason: `${where}: entry path climbs out of the image; ignored`,
+      let placed: ReturnType<ImageTree["placeEntry"]>;
+      try {
+        placed = this.placeEntry(index, where, {
+          name: header.name,
+          type: tarType(header.type),
+          size: header.size ?? 0,
+          mode: (header.mode ?? 0) & 0o7777,
+          linkname: header.linkname ?? "",
         });
-        stream.resume();
-        return next();
+      } catch (e) {
+        extract.destroy(e as Error);
+        return;
       }
-      const slash = path.lastIndexOf("/");
-      const dir = slash === -1 ? "" : path.slice(0, slash);
-      const base = path.slice(slash + 1);
-      if (base === ".wh..wh..opq") {
-        // Opaque directory: hide everything lower layers put under it (this layer's entries stay).
-        const prefix = dir === "" ? "" : `${dir}/`;
-        for (const [key, node] of [...this.nodes]) {
-          if (key.startsWith(prefix) && key !== dir && node.layerIndex < index) this.nodes.delete(key);
-        }
+      if (!placed || !this.retain(placed.path, placed.node)) {
         stream.resume();
-        return next();
-      }
-      if (base.startsWith(".wh.")) {
-        const victim = (dir ? `${dir}/` : "") + base.slice(4);
-        this.removeTree(victim);
-        stream.resume();
-        return next();
-      }
-      const mode = (header.mode ?? 0) & 0o7777;
-      const type = header.type;
-      if (type === "directory") {
-        const prev = this.nodes.get(path);
-        if (prev && prev.kind !== "dir") this.removeTree(path);
-        this.nodes.set(path, { kind: "dir", size: 0, mode, layerIndex: index });
-        stream.resume();
-        return next();
-      }
-      // A file, link or other replaces whatever was there, including a whole directory.
-      const prev = this.nodes.get(path);
-      this.removeTree(path);
-      if (type === "symlink") {
-        this.nodes.set(path, {
-          kind: "symlink",
-          size: 0,
-          mode,
-          layerIndex: index,
-          linkTarget: header.linkname ?? "",
-        });
-        stream.resume();
-        return next();
-      }
-      if (type === "link") {
-        const target = cleanPath(header.linkname ?? "");
-        const t = target === undefined ? undefined : this.nodes.get(target);
-        if (t?.kind !== "file") {
-          this.warnings.push({
-            path,
-            reason: `${where}: hard link to ${header.linkname} which is not a file in the image`,
-          });
-        } else {
-          this.nodes.set(path, {
-            ...t,
-            layerIndex: index,
-            ...(t.versions ? { versions: [...t.versions] } : {}),
-          });
-        }
-        stream.resume();
-        return next();
-      }
-      if (type !== "file" && type !== "contiguous-file") {
-        this.nodes.set(path, { kind: "other", size: 0, mode, layerIndex: index });
-        stream.resume();
-        return next();
-      }
-      const size = header.size ?? 0;
-      const node: Node = { kind: "file", size, mode, layerIndex: index };
-      const entry: TreeEntry = { path, kind: "file", size, mode };
-      if (!this.wants(entry) || size > this.limits.maxFileBytes) {
-        this.nodes.set(path, node);
-        stream.resume();
-        return next();
+        next();
+        return;
       }
       const contentPath = join(this.tmp, String(++this.counter));
       const fd = openSync(contentPath, "w", 0o600);
@@ -271,22 +384,17 @@ export class ImageTree implements FileTree {
       stream.on("error", () => closeSync(fd));
       stream.on("end", () => {
         closeSync(fd);
-        const version: FileVersion = {
+        this.addVersion(placed, {
           layerIndex: index,
           layerDigest: layer.digest,
           contentPath,
+          offset: 0,
           size: written,
-        };
-        node.versions = [...(prev?.kind === "file" && prev.versions ? prev.versions : []), version];
-        this.nodes.set(path, node);
+        });
         next();
       });
     });
-    try {
-      await pipeline(layer.open(), decompressor(), extract);
-    } catch (e) {
-      throw new Error(`${this.description}: ${where}: ${(e as Error).message}`);
-    }
+    await pipeline(layer.open(), decompressor(), extract);
   }
 
   async walk(visit: (entry: TreeEntry) => undefined | "skip" | Promise<undefined | "skip">): Promise<void> {
@@ -381,12 +489,7 @@ export class ImageTree implements FileTree {
     const v = this.current(path);
     const max = options?.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     if (v.size > max) throw new SourceError(path, `file is ${v.size} bytes, over the ${max}-byte limit`);
-    const fh = await openFile(v.contentPath, "r");
-    try {
-      return await fh.readFile();
-    } finally {
-      await fh.close();
-    }
+    return readVersion(v);
   }
 
   async open(path: string): Promise<FileHandle> {
@@ -397,7 +500,7 @@ export class ImageTree implements FileTree {
       async read(position: number, length: number): Promise<Buffer> {
         const n = Math.max(0, Math.min(length, v.size - position));
         const buf = Buffer.alloc(n);
-        const got = n > 0 ? readSync(fd, buf, 0, n, position) : 0;
+        const got = n > 0 ? readSync(fd, buf, 0, n, v.offset + position) : 0;
         return got === n ? buf : buf.subarray(0, got);
       },
       async close(): Promise<void> {

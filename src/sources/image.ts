@@ -23,6 +23,8 @@ export interface ImageLayerRef {
   diffId?: string;
   size: number;
   open(): Readable;
+  /** Where the stored layer lies in a local file, for random access when it is uncompressed. */
+  location?: { path: string; offset: number; size: number };
 }
 
 export interface ImageSource {
@@ -76,6 +78,7 @@ function diffIds(doc: Record<string, unknown>): string[] {
 
 /** Blob access for an OCI layout that lives in a directory or inside a tar. */
 interface BlobStore {
+  locate(path: string): { path: string; offset: number; size: number };
   readText(path: string): string;
   has(path: string): boolean;
   size(path: string): number;
@@ -146,7 +149,12 @@ function fromOciStore(
     const digest = String(l["digest"]);
     const p = blobPath(digest);
     if (!store.has(p)) throw new Error(`layer ${digest} is missing from the image`);
-    const ref: ImageLayerRef = { digest, size: store.size(p), open: () => store.open(p) };
+    const ref: ImageLayerRef = {
+      digest,
+      size: store.size(p),
+      open: () => store.open(p),
+      location: store.locate(p),
+    };
     if (ids[i]) ref.diffId = ids[i];
     return ref;
   });
@@ -168,6 +176,7 @@ function fromOciStore(
 
 function dirStore(dir: string): BlobStore {
   return {
+    locate: (p) => ({ path: join(dir, p), offset: 0, size: statSync(join(dir, p)).size }),
     has: (p) => existsSync(join(dir, p)),
     size: (p) => statSync(join(dir, p)).size,
     readText: (p) => {
@@ -187,6 +196,7 @@ function tarStore(path: string, members: Map<string, TarMember>): BlobStore {
     return m;
   };
   return {
+    locate: (p) => ({ path, offset: get(p).offset, size: get(p).size }),
     has: (p) => members.has(p),
     size: (p) => get(p).size,
     readText: (p) => {
@@ -245,6 +255,7 @@ export function openImageArchive(path: string): ImageSource {
         digest: ids[i] ?? `sha256:${/[a-f0-9]{64}/.exec(p)?.[0] ?? p}`,
         size: store.size(p),
         open: () => store.open(p),
+        location: store.locate(p),
       };
       if (ids[i]) ref.diffId = ids[i];
       return ref;
