@@ -29,6 +29,11 @@ function parseSeverity(value: string): Severity {
   return v;
 }
 
+/** Commander accumulator for repeatable options. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function dataDirOf(cmd: Command): string {
   const opts = cmd.optsWithGlobals<{ dataDir?: string }>();
   return resolve(opts.dataDir ?? defaultDataDir());
@@ -56,12 +61,23 @@ export function buildProgram(): Command {
     )
     .option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists", parseSeverity)
     .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .option(
+      "--layer <zip>",
+      "a layer zip of a function package (repeatable; applied under /opt in order)",
+      collect,
+      [],
+    )
     .action(
-      async (target: string, opts: { format: string; failOn?: Severity; output?: string }, cmd: Command) => {
+      async (
+        target: string,
+        opts: { format: string; failOn?: Severity; output?: string; layer: string[] },
+        cmd: Command,
+      ) => {
         const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
         const store = openStoreForScan(dataDirOf(cmd));
         const progress = new Progress(!quiet);
         const opened = await openTarget(target, {
+          functionLayers: opts.layer,
           onLayer: (i, n) => progress.update("reading layers", i, n),
         });
         try {
@@ -74,6 +90,7 @@ export function buildProgram(): Command {
             opts.format === "json"
               ? JSON.stringify(
                   {
+                    resource: result.resource,
                     findings: result.findings,
                     inventory: { os: result.inventory.os, packages: result.inventory.packages },
                     warnings: result.inventory.warnings,

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { AdvisoryReader } from "../advisories/types.js";
 import { type InventoryOptions, inventory } from "../extractors/inventory.js";
@@ -8,6 +9,7 @@ import { type Finding, type FindingResource, toFinding } from "../findings/findi
 import { type MatchStats, matchInventory } from "../matching/match.js";
 import { severityRank } from "../scoring/cvss.js";
 import { DirectoryTree } from "../sources/directory.js";
+import { isZipFile, openFunctionPackage } from "../sources/function-package.js";
 import { type ImageSource, isOciLayout, openImageArchive, openOciLayout } from "../sources/image.js";
 import { type ImageLimits, ImageTree } from "../sources/image-tree.js";
 import type { FileTree, TreeEntry } from "../sources/types.js";
@@ -39,20 +41,24 @@ export interface ScanTarget {
   name: string;
   tree: FileTree;
   image?: ImageSource;
+  /** For a function package: the deployment zip and its layer zips. */
+  functionPackage?: { zip: string; layers: string[] };
   /** Removes anything opening it left behind (an image's retained files). */
   close(): void;
 }
 
-function isTarFile(path: string): boolean {
+function head512(path: string): Buffer {
   const fd = openSync(path, "r");
   try {
     const head = Buffer.alloc(512);
     const n = readSync(fd, head, 0, 512, 0);
-    return n === 512 && head.toString("latin1", 257, 262) === "ustar";
+    return head.subarray(0, n);
   } finally {
     closeSync(fd);
   }
 }
+
+const isTar = (head: Buffer) => head.length === 512 && head.toString("latin1", 257, 262) === "ustar";
 
 /**
  * Opens a scan target: a directory or root filesystem, an OCI image layout directory, or an
@@ -64,6 +70,8 @@ export async function openTarget(
     extractors?: readonly Extractor[];
     onLayer?: (index: number, total: number) => void;
     limits?: Partial<ImageLimits>;
+    /** Layer zips of a function package, applied under /opt in order. */
+    functionLayers?: string[];
   } = {},
 ): Promise<ScanTarget> {
   let abs = resolve(target);
@@ -88,16 +96,28 @@ export async function openTarget(
     if (isOciLayout(abs)) image = openOciLayout(abs, tag);
     // A live host's kernel and device filesystems hold no packages, only slow or endless files.
     else {
+      if (options.functionLayers?.length)
+        throw new Error("--layer applies to function packages (zip files) only");
       const tree = new DirectoryTree(abs, abs === "/" ? { exclude: LIVE_HOST_EXCLUDES } : {});
       return { name: target, tree, close: () => {} };
     }
-  } else if (st.isFile() && isTarFile(abs)) {
-    image = openImageArchive(abs);
-  } else {
-    throw new Error(`scan target ${target}: not a directory, an OCI image layout or an image archive`);
   }
   const extractors = options.extractors ?? allExtractors;
   const wants = (e: TreeEntry) => extractors.some((x) => x.wants(e));
+  const head = st.isFile() ? head512(abs) : Buffer.alloc(0);
+  if (!image && isZipFile(head)) {
+    const layers = (options.functionLayers ?? []).map((l) => resolve(l));
+    const tree = await openFunctionPackage(abs, layers, wants, options.limits ?? {});
+    return { name: target, tree, functionPackage: { zip: abs, layers }, close: () => tree.close() };
+  }
+  if (options.functionLayers?.length)
+    throw new Error("--layer applies to function packages (zip files) only");
+  if (!image && isTar(head)) image = openImageArchive(abs);
+  if (!image) {
+    throw new Error(
+      `scan target ${target}: not a directory, an OCI image layout, an image archive or a function zip`,
+    );
+  }
   const tree = await ImageTree.build(image, wants, {
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.onLayer ? { onLayer: options.onLayer } : {}),
@@ -138,6 +158,31 @@ function resourceFor(target: ScanTarget, inv: Inventory, region: string): Findin
       region,
       details,
     };
+  }
+  if (target.functionPackage) {
+    const fp = target.functionPackage;
+    const functionName = basename(fp.zip).replace(/\.zip$/i, "");
+    const codeSha256 = createHash("sha256").update(readFileSync(fp.zip)).digest("base64");
+    const runtimes: Record<string, string> = {
+      npm: "nodejs",
+      pypi: "python",
+      maven: "java",
+      nuget: "dotnet",
+      gem: "ruby",
+      golang: "go",
+    };
+    const runtime = inv.packages.map((p) => runtimes[p.type]).find((r) => r) ?? "unknown";
+    const details = {
+      awsLambdaFunction: {
+        functionName,
+        codeSha256,
+        runtime,
+        version: "$LATEST",
+        executionRoleArn: "unknown",
+        layers: fp.layers.map((l) => basename(l)),
+      },
+    };
+    return { type: "AWS_LAMBDA_FUNCTION", id: functionName, partition: "vigil", region, details };
   }
   const details: Record<string, unknown> = {};
   if (platform) details["awsEc2Instance"] = { platform };

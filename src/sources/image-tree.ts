@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Transform } from "node:stream";
@@ -43,7 +43,7 @@ export interface FileVersion {
 }
 
 /** A layer entry's header, whichever reader produced it. */
-interface RawEntry {
+export interface RawEntry {
   name: string;
   type: "file" | "directory" | "symlink" | "link" | "other";
   size: number;
@@ -176,13 +176,57 @@ export class ImageTree implements FileTree {
   private expanded = 0;
   private entries = 0;
 
+  private readonly digests: string[];
+
   private constructor(
-    readonly image: ImageSource,
+    description: string,
+    digests: string[],
     private readonly wants: (e: TreeEntry) => boolean,
     private readonly limits: ImageLimits,
+    readonly image?: ImageSource,
   ) {
-    this.description = image.description;
+    this.description = description;
+    this.digests = digests;
     this.tmp = mkdtempSync(join(tmpdir(), "vigil-image-"));
+  }
+
+  /**
+   * A tree assembled from file sets already in memory, applied in order like layers (a function
+   * package and its layers). Retained contents go to the private temporary directory.
+   */
+  static fromFileSets(
+    description: string,
+    sets: { digest: string; entries: (RawEntry & { data?: Buffer })[] }[],
+    wants: (e: TreeEntry) => boolean,
+    limits: Partial<ImageLimits> = {},
+  ): ImageTree {
+    const tree = new ImageTree(
+      description,
+      sets.map((s) => s.digest),
+      wants,
+      { ...DEFAULT_IMAGE_LIMITS, ...limits },
+    );
+    try {
+      sets.forEach((set, index) => {
+        for (const e of set.entries) {
+          const placed = tree.placeEntry(index, `${set.digest}`, e);
+          if (!placed || !e.data || !tree.retain(placed.path, placed.node)) continue;
+          const contentPath = join(tree.tmp, String(++tree.counter));
+          writeFileSync(contentPath, e.data, { mode: 0o600 });
+          tree.addVersion(placed, {
+            layerIndex: index,
+            layerDigest: set.digest,
+            contentPath,
+            offset: 0,
+            size: e.data.length,
+          });
+        }
+      });
+    } catch (e) {
+      tree.close();
+      throw e;
+    }
+    return tree;
   }
 
   static async build(
@@ -190,7 +234,13 @@ export class ImageTree implements FileTree {
     wants: (e: TreeEntry) => boolean,
     options: { limits?: Partial<ImageLimits>; onLayer?: (index: number, total: number) => void } = {},
   ): Promise<ImageTree> {
-    const tree = new ImageTree(image, wants, { ...DEFAULT_IMAGE_LIMITS, ...options.limits });
+    const tree = new ImageTree(
+      image.description,
+      image.layers.map((l) => l.digest),
+      wants,
+      { ...DEFAULT_IMAGE_LIMITS, ...options.limits },
+      image,
+    );
     try {
       for (let i = 0; i < image.layers.length; i++) {
         options.onLayer?.(i, image.layers.length);
@@ -205,7 +255,7 @@ export class ImageTree implements FileTree {
 
   /** The digest a consumer should name for a layer (the compressed blob's). */
   layerDigest(index: number): string {
-    return this.image.layers[index]!.digest;
+    return this.digests[index]!;
   }
 
   /** Deletes a path and, when it is a directory, everything below it. */
@@ -313,7 +363,7 @@ export class ImageTree implements FileTree {
   }
 
   private async applyLayer(index: number): Promise<void> {
-    const layer = this.image.layers[index]!;
+    const layer = this.image!.layers[index]!;
     const where = `layer ${index + 1} (${layer.digest})`;
     try {
       if (layer.location && isPlainTar(layer.location)) this.applyIndexedLayer(index, layer.location);
@@ -328,7 +378,7 @@ export class ImageTree implements FileTree {
    * without reading file bodies, and point retained files at their bytes in place.
    */
   private applyIndexedLayer(index: number, loc: { path: string; offset: number; size: number }): void {
-    const layer = this.image.layers[index]!;
+    const layer = this.image!.layers[index]!;
     const where = `layer ${index + 1} (${layer.digest})`;
     const fd = openSync(loc.path, "r");
     try {
@@ -349,7 +399,7 @@ export class ImageTree implements FileTree {
   }
 
   private async applyStreamedLayer(index: number, where: string): Promise<void> {
-    const layer = this.image.layers[index]!;
+    const layer = this.image!.layers[index]!;
     const extract = tar.extract();
     extract.on("entry", (header, stream, next) => {
       // The entry's body stream is destroyed along with the layer on failure; the layer's
