@@ -3,7 +3,10 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { Inventory } from "../extractors/types.js";
-import { inventoryTarget, openTarget, scanTree } from "../pipeline/scan.js";
+import { toCycloneDx } from "../formats/cyclonedx.js";
+import { toSarif } from "../formats/sarif.js";
+import { toSpdx } from "../formats/spdx.js";
+import { inventoryTarget, openTarget, type ScanResult, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
@@ -27,6 +30,28 @@ function parseSeverity(value: string): Severity {
     throw new InvalidArgumentError(`expected one of ${SEVERITIES.join(", ")}`);
   }
   return v;
+}
+
+/** A scan result in the requested output format. */
+function renderReport(result: ScanResult, format: string): string {
+  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  switch (format) {
+    case "json":
+      return json({
+        resource: result.resource,
+        findings: result.findings,
+        inventory: { os: result.inventory.os, packages: result.inventory.packages },
+        warnings: result.inventory.warnings,
+      });
+    case "sarif":
+      return json(toSarif(result));
+    case "cyclonedx":
+      return json(toCycloneDx(result));
+    case "spdx":
+      return json(toSpdx(result));
+    default:
+      return renderTable(result);
+  }
 }
 
 /** Commander accumulator for repeatable options. */
@@ -57,7 +82,9 @@ export function buildProgram(): Command {
       "directory, root filesystem, OCI image layout, or image archive (docker save / OCI tar)",
     )
     .addOption(
-      new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
+      new Option("-f, --format <format>", "output format")
+        .choices(["table", "json", "sarif", "cyclonedx", "spdx"])
+        .default("table"),
     )
     .option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists", parseSeverity)
     .option("-o, --output <file>", "write the report to a file instead of stdout")
@@ -86,19 +113,7 @@ export function buildProgram(): Command {
               progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
           });
           progress.stop();
-          const report =
-            opts.format === "json"
-              ? JSON.stringify(
-                  {
-                    resource: result.resource,
-                    findings: result.findings,
-                    inventory: { os: result.inventory.os, packages: result.inventory.packages },
-                    warnings: result.inventory.warnings,
-                  },
-                  null,
-                  2,
-                ) + "\n"
-              : renderTable(result);
+          const report = renderReport(result, opts.format);
           if (opts.output) writeFileSync(opts.output, report);
           else process.stdout.write(report);
           for (const w of result.inventory.warnings) {

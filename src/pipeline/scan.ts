@@ -6,6 +6,7 @@ import { type InventoryOptions, inventory } from "../extractors/inventory.js";
 import { allExtractors } from "../extractors/registry.js";
 import type { Extractor, Inventory } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
+import { readSbom } from "../formats/sbom-input.js";
 import { type MatchStats, matchInventory } from "../matching/match.js";
 import { severityRank } from "../scoring/cvss.js";
 import { DirectoryTree } from "../sources/directory.js";
@@ -32,6 +33,20 @@ export interface ScanResult {
 }
 
 const LIVE_HOST_EXCLUDES = ["proc", "sys", "dev", "run"];
+const MAX_SBOM_BYTES = 512 << 20;
+
+/** The file tree of a target that has none (an SBOM states its inventory). */
+const EMPTY_TREE: FileTree = {
+  description: "no files",
+  walk: async () => {},
+  stat: async () => undefined,
+  readFile: async (p) => {
+    throw new Error(`${p}: no such file`);
+  },
+  open: async (p) => {
+    throw new Error(`${p}: no such file`);
+  },
+};
 
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "local";
@@ -41,6 +56,8 @@ export interface ScanTarget {
   name: string;
   tree: FileTree;
   image?: ImageSource;
+  /** For an SBOM: the inventory it states (no file tree to walk). */
+  presetInventory?: Inventory;
   /** For a function package: the deployment zip and its layer zips. */
   functionPackage?: { zip: string; layers: string[] };
   /** Removes anything opening it left behind (an image's retained files). */
@@ -112,10 +129,16 @@ export async function openTarget(
   }
   if (options.functionLayers?.length)
     throw new Error("--layer applies to function packages (zip files) only");
+  if (!image && head.toString("utf8").trimStart().startsWith("{")) {
+    if (st.size > MAX_SBOM_BYTES)
+      throw new Error(`scan target ${target}: ${st.size} bytes is too large for an SBOM`);
+    const inv = readSbom(readFileSync(abs, "utf8"), target);
+    return { name: target, tree: EMPTY_TREE, presetInventory: inv, close: () => {} };
+  }
   if (!image && isTar(head)) image = openImageArchive(abs);
   if (!image) {
     throw new Error(
-      `scan target ${target}: not a directory, an OCI image layout, an image archive or a function zip`,
+      `scan target ${target}: not a directory, an OCI image layout, an image archive, a function zip or an SBOM`,
     );
   }
   const tree = await ImageTree.build(image, wants, {
@@ -194,6 +217,7 @@ export async function inventoryTarget(
   target: ScanTarget,
   onProgress?: InventoryOptions["onProgress"],
 ): Promise<Inventory> {
+  if (target.presetInventory) return target.presetInventory;
   const inv = await inventory(target.tree, onProgress ? { onProgress } : {});
   if (target.tree instanceof ImageTree) {
     await attributeLayers(inv, target.tree);
