@@ -54,6 +54,21 @@ function renderReport(result: ScanResult, format: string): string {
   }
 }
 
+function parseCount(value: string): number {
+  const n = Number(value.replace(/_/g, ""));
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  return n;
+}
+
+/** Archive limits from the global options (defaults apply where unset). */
+function limitsOf(cmd: Command): { maxExpandedBytes?: number; maxEntries?: number } {
+  const o = cmd.optsWithGlobals<{ maxExpandedSize?: number; maxEntries?: number }>();
+  return {
+    ...(o.maxExpandedSize ? { maxExpandedBytes: o.maxExpandedSize } : {}),
+    ...(o.maxEntries ? { maxEntries: o.maxEntries } : {}),
+  };
+}
+
 /** Commander accumulator for repeatable options. */
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -70,6 +85,12 @@ export function buildProgram(): Command {
     .name("vigil")
     .description("Continuous vulnerability management you run yourself.")
     .option("--data-dir <dir>", "where Vigil keeps its databases (env VIGIL_DATA_DIR)", undefined)
+    .option(
+      "--max-expanded-size <bytes>",
+      "largest total size an image or function package may expand to",
+      parseCount,
+    )
+    .option("--max-entries <count>", "most files an image or function package may hold", parseCount)
     .option("-q, --quiet", "no progress output on stderr")
     .showHelpAfterError()
     .exitOverride();
@@ -105,6 +126,7 @@ export function buildProgram(): Command {
         const progress = new Progress(!quiet);
         const opened = await openTarget(target, {
           functionLayers: opts.layer,
+          limits: limitsOf(cmd),
           onLayer: (i, n) => progress.update("reading layers", i, n),
         });
         try {
@@ -144,7 +166,10 @@ export function buildProgram(): Command {
     .action(async (target: string, opts: { format: string }, cmd: Command) => {
       const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       const progress = new Progress(!quiet);
-      const opened = await openTarget(target, { onLayer: (i, n) => progress.update("reading layers", i, n) });
+      const opened = await openTarget(target, {
+        limits: limitsOf(cmd),
+        onLayer: (i, n) => progress.update("reading layers", i, n),
+      });
       let inv: Inventory;
       try {
         inv = await inventoryTarget(opened, (p) =>
@@ -220,6 +245,13 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   useProxyFromEnvironment();
+  // Exit through process.exit on Ctrl-C / termination so that exit hooks remove temporary files.
+  for (const [sig, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    if (process.listenerCount(sig) === 0) process.once(sig, () => process.exit(code));
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

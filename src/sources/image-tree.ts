@@ -167,6 +167,12 @@ export function readVersion(v: FileVersion): Buffer {
   }
 }
 
+/** Temporary directories still in use: removed at exit, however the process ends. */
+const liveTempDirs = new Set<string>();
+process.on("exit", () => {
+  for (const d of liveTempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 export class ImageTree implements FileTree {
   readonly description: string;
   readonly warnings: { path: string; reason: string }[] = [];
@@ -188,6 +194,7 @@ export class ImageTree implements FileTree {
     this.description = description;
     this.digests = digests;
     this.tmp = mkdtempSync(join(tmpdir(), "vigil-image-"));
+    liveTempDirs.add(this.tmp);
   }
 
   /**
@@ -561,6 +568,7 @@ export class ImageTree implements FileTree {
 
   /** Removes the retained contents. */
   close(): void {
+    liveTempDirs.delete(this.tmp);
     rmSync(this.tmp, { recursive: true, force: true });
   }
 }

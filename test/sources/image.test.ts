@@ -3,14 +3,15 @@
  * inventory after whiteouts, layer attribution, the three image forms, and hostile archives.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { Inventory } from "../../src/extractors/types.js";
 import { inventoryTarget, openTarget } from "../../src/pipeline/scan.js";
-import { cacheDir, type ImageFixture, imageFixture } from "../support/fixtures.js";
+import { runVigil } from "../support/cli.js";
+import { cacheDir, type ImageFixture, imageFixture, repoRoot } from "../support/fixtures.js";
 
 async function inventoryOf(
   target: string,
@@ -119,6 +120,39 @@ describe("container images", () => {
     assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith("vigil-image-")).length, before + 1);
     opened.close();
     assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith("vigil-image-")).length, before);
+  });
+});
+
+describe("temporary files of an image scan", () => {
+  it("are removed when the scan is interrupted with Ctrl-C", async () => {
+    const fx = imageFixture();
+    const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("vigil-image-")));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "src/cli/bin.ts"), "--quiet", "inventory", `${fx.layout}:v2`],
+      {
+        cwd: repoRoot,
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Wait for the scan to create its private directory, then interrupt it.
+    let created: string | undefined;
+    for (let i = 0; i < 200 && !created; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      created = readdirSync(tmpdir()).find((f) => f.startsWith("vigil-image-") && !before.has(f));
+    }
+    assert.ok(created, "the scan never created its temporary directory");
+    child.kill("SIGINT");
+    assert.equal(await exited, 130);
+    assert.ok(!existsSync(join(tmpdir(), created)), `${created} was left behind`);
+  });
+
+  it("the expansion limit is configurable from the command line", () => {
+    const fx = imageFixture();
+    const r = runVigil(["--quiet", "--max-expanded-size", "1000000", "inventory", fx.dockerArchive]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /image expands past 1000000 bytes/);
   });
 });
 
