@@ -86,10 +86,14 @@ const SOURCE_LABELS: Record<string, string> = {
   "osv:PyPI": "PYPA",
   "osv:crates.io": "RUSTSEC",
   "alpine-secdb": "ALPINE_SECDB",
+  "amazon-linux": "AMAZON_LINUX_ALAS",
+  "redhat-csaf": "REDHAT_CSAF",
+  "osv:AlmaLinux": "ALMALINUX_ERRATA",
+  "osv:Rocky Linux": "ROCKY_LINUX_ERRATA",
 };
 
 /** Where the better evidence comes from, best first: distro trackers, then other feeds. */
-const SOURCE_PREFERENCE = ["debian-tracker", "alpine-secdb", "osv:Debian"];
+const SOURCE_PREFERENCE = ["debian-tracker", "alpine-secdb", "amazon-linux", "redhat-csaf", "osv:Debian"];
 
 const PACKAGE_MANAGERS: Record<string, string> = {
   dpkg: "OS",

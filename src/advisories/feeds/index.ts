@@ -1,17 +1,27 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { alpineSecdbFeed } from "./alpine-secdb.js";
+import { amazonLinuxFeed } from "./amazon-linux.js";
 import { debianTrackerFeed } from "./debian-tracker.js";
 import { epssFeed } from "./epss.js";
 import type { Feed } from "./feed.js";
 import { kevFeed } from "./kev.js";
 import { nvdFeed } from "./nvd.js";
 import { DEFAULT_OSV_ECOSYSTEMS, osvFeed } from "./osv.js";
+import { redhatCsafFeed } from "./redhat-csaf.js";
 
 export type { Feed, FeedInput, FeedKind, FeedSink, FetchContext } from "./feed.js";
 
 /** Feed names that are not per-ecosystem OSV exports. */
-export const FIXED_FEEDS = ["debian-tracker", "alpine-secdb", "kev", "epss", "nvd"] as const;
+export const FIXED_FEEDS = [
+  "debian-tracker",
+  "alpine-secdb",
+  "amazon-linux",
+  "redhat-csaf",
+  "kev",
+  "epss",
+  "nvd",
+] as const;
 
 function fixedFeed(name: string): Feed | undefined {
   switch (name) {
@@ -19,6 +29,10 @@ function fixedFeed(name: string): Feed | undefined {
       return debianTrackerFeed();
     case "alpine-secdb":
       return alpineSecdbFeed();
+    case "amazon-linux":
+      return amazonLinuxFeed();
+    case "redhat-csaf":
+      return redhatCsafFeed();
     case "kev":
       return kevFeed();
     case "epss":
@@ -58,7 +72,10 @@ export function selectFeeds(sel: FeedSelection): Feed[] {
   const osvEcosystems = sel.mirror ? mirrorOsvEcosystems(sel.mirror) : DEFAULT_OSV_ECOSYSTEMS;
   const defaults: Feed[] = [
     ...osvEcosystems.map(osvFeed),
-    ...FIXED_FEEDS.filter((n) => n !== "nvd" || sel.mirror || sel.nvdStarted).map((n) => fixedFeed(n)!),
+    // Public NVD is a crawl (only when asked or already started); Red Hat CSAF comes from mirrors.
+    ...FIXED_FEEDS.filter(
+      (n) => (n !== "nvd" || sel.mirror || sel.nvdStarted) && (n !== "redhat-csaf" || sel.mirror),
+    ).map((n) => fixedFeed(n)!),
   ];
   if (!sel.names || sel.names.length === 0) return defaults;
   const out = new Map<string, Feed>();
