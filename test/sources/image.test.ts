@@ -90,11 +90,11 @@ describe("container images", () => {
     }
   });
 
-  it("reads the docker-archive and OCI archive forms to the same packages", async () => {
+  it("reads the docker-archive, OCI archive and zstd-layer forms to the same packages", async () => {
     const layout = await inventoryOf(`${fx.layout}:v2`);
     const keys = debKeys(layout.inv);
     layout.close();
-    for (const archive of [fx.dockerArchive, fx.ociArchive]) {
+    for (const archive of [fx.dockerArchive, fx.ociArchive, `${fx.zstdLayout}:v2`]) {
       const opened = await openTarget(archive);
       try {
         const inv = await inventoryTarget(opened);

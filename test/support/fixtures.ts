@@ -110,6 +110,8 @@ export interface ImageFixture {
   layout: string;
   dockerArchive: string;
   ociArchive: string;
+  /** The same image with zstd-compressed layers. */
+  zstdLayout: string;
   /** The root filesystem of v2 as dpkg left it (truth for the inventory). */
   rootfsV2: string;
 }
@@ -125,6 +127,7 @@ export function imageFixture(): ImageFixture {
     layout: join(dir, "layout"),
     dockerArchive: join(dir, "v2-docker.tar"),
     ociArchive: join(dir, "v2-oci.tar"),
+    zstdLayout: join(dir, "zstd-layout"),
     rootfsV2: join(dir, "bundle2/rootfs"),
   };
   if (existsSync(join(dir, "done"))) return fx;
@@ -147,6 +150,7 @@ export function imageFixture(): ImageFixture {
   run("umoci", ["repack", "--image", `${fx.layout}:v2`, join(dir, "bundle2")]);
   run("skopeo", ["copy", `oci:${fx.layout}:v2`, `docker-archive:${fx.dockerArchive}:vigil/fixture:v2`]);
   run("skopeo", ["copy", `oci:${fx.layout}:v2`, `oci-archive:${fx.ociArchive}:v2`]);
+  run("skopeo", ["copy", "--dest-compress-format", "zstd", `oci:${fx.layout}:v2`, `oci:${fx.zstdLayout}:v2`]);
   writeFileSync(join(dir, "done"), "");
   return fx;
 }
