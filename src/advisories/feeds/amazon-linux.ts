@@ -81,10 +81,13 @@ export function parseUpdateinfo(xml: string, release: string, label: string, sin
     unknown
   >[];
   if (!doc["updates"]) throw new Error(`${label}: not an updateinfo document (no <updates>)`);
-  updates.forEach((u, i) => {
+  for (const [i, u] of updates.entries()) {
     const id = typeof u["id"] === "string" ? u["id"] : undefined;
-    if (!id) return sink.skip(`${label} update[${i}]`, "no <id>");
-    if (u["type"] !== "security") return;
+    if (!id) {
+      sink.skip(`${label} update[${i}]`, "no <id>");
+      continue;
+    }
+    if (u["type"] !== "security") continue;
     const refs = asArray((u["references"] as { reference?: unknown } | undefined)?.reference) as Record<
       string,
       string
@@ -101,7 +104,10 @@ export function parseUpdateinfo(xml: string, release: string, label: string, sin
         packages.push({ name: p["name"], evr: `${epoch}${p["version"]}-${p["release"]}` });
       }
     }
-    if (packages.length === 0) return sink.skip(`${label} ${id}`, "no packages listed", id);
+    if (packages.length === 0) {
+      sink.skip(`${label} ${id}`, "no packages listed", id);
+      continue;
+    }
     const issued = isoDate((u["issued"] as Record<string, string> | undefined)?.["date"]);
     const updated = isoDate((u["updated"] as Record<string, string> | undefined)?.["date"]);
     const r = toRecord(
@@ -117,7 +123,7 @@ export function parseUpdateinfo(xml: string, release: string, label: string, sin
       },
     );
     sink.advisory(r.advisory, r.affected);
-  });
+  }
 }
 
 /** An ALAS bulletin page (alas.aws.amazon.com/…/ALAS….html): id, severity, CVEs, new packages. */
@@ -135,7 +141,10 @@ export function parseAlasPage(html: string, release: string, label: string, sink
   ]
     .map((m) => parseNvra(m[1]!))
     .filter((p): p is FixedPackage => !!p);
-  if (packages.length === 0) return sink.skip(label, "no packages listed", id);
+  if (packages.length === 0) {
+    sink.skip(label, "no packages listed", id);
+    return;
+  }
   const updated = isoDate(/Advisory Updated Date: ([0-9-]+ [0-9:]+)/.exec(plain)?.[1]);
   const issued = isoDate(/Advisory Release Date: ([0-9-]+ [0-9:]+)/.exec(plain)?.[1]);
   const folder = release === "2023" ? "AL2023/" : release === "2" ? "AL2/" : "";
