@@ -14,6 +14,8 @@ export interface ImageConfig {
   exposedPorts: string[];
   labels: Record<string, string>;
   user?: string;
+  /** The image this one was built from, where the image says (OCI base-image annotations/labels). */
+  baseImage?: string;
 }
 
 export interface ImageLayerRef {
@@ -69,6 +71,8 @@ function readConfig(doc: Record<string, unknown>): ImageConfig {
   if (typeof doc["architecture"] === "string") config.architecture = doc["architecture"];
   if (typeof doc["created"] === "string") config.created = doc["created"];
   if (typeof c["User"] === "string" && c["User"] !== "") config.user = c["User"];
+  const base = labels["org.opencontainers.image.base.name"];
+  if (base) config.baseImage = base;
   return config;
 }
 

@@ -88,6 +88,8 @@ describe("importing the real vulndata mirror", () => {
         "osv:crates.io",
         "debian-tracker",
         "alpine-secdb",
+        "amazon-linux",
+        "redhat-csaf",
         "kev",
         "epss",
         "nvd",
@@ -102,10 +104,13 @@ describe("importing the real vulndata mirror", () => {
     assert.equal(feeds.get("epss")!.records, 5);
     assert.equal(feeds.get("nvd")!.records, 39);
     assert.ok(feeds.get("alpine-secdb")!.records > 2000);
+    // The samples: one ALAS bulletin; two RHSAs, one of which only fixes module streams.
+    assert.equal(feeds.get("amazon-linux")!.records, 1);
+    assert.equal(feeds.get("redhat-csaf")!.records, 1);
     for (const f of first.feeds) {
       assert.equal(f.status, "updated", f.name);
       assert.equal(f.added, f.records, f.name);
-      assert.equal(f.skipped, 0, `${f.name}: ${f.warnings.join("; ")}`);
+      assert.equal(f.skipped, f.name === "redhat-csaf" ? 1 : 0, `${f.name}: ${f.warnings.join("; ")}`);
     }
     assert.equal(feeds.get("osv:Go")!.withdrawn, 17);
     assert.equal(feeds.get("osv:PyPI")!.withdrawn, 10);
@@ -251,7 +256,7 @@ describe("importing the real vulndata mirror", () => {
     assert.equal(go.source, join(vulndataDir, "osv/Go/all.zip"));
     assert.match(go.lastUpdate!, /^\d{4}-\d{2}-\d{2}T/);
     assert.equal(go.last.added, 4291);
-    assert.equal(st.feeds.length, 9);
+    assert.equal(st.feeds.length, 11);
     assert.equal(st.totals.kev, 1404);
     assert.equal(st.totals.advisories, first.totals.advisories);
   });

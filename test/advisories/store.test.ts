@@ -160,6 +160,8 @@ describe("advisory store", () => {
         ["osv:npm", "updated", 1],
         ["debian-tracker", "absent", 0],
         ["alpine-secdb", "absent", 0],
+        ["amazon-linux", "absent", 0],
+        ["redhat-csaf", "absent", 0],
         ["kev", "absent", 0],
         ["epss", "absent", 0],
         ["nvd", "absent", 0],

@@ -181,7 +181,7 @@ for entries in layers:
             add(t, e[1], e[2].encode() if e[0] == "f" else b"", kind, e[2] if e[0] in "lh" else "")
     blobs.append(b.getvalue())
 ids = ["sha256:" + hashlib.sha256(x).hexdigest() for x in blobs]
-config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/bin"], "ExposedPorts": {"8080/tcp": {}}}, "rootfs": {"type": "layers", "diff_ids": ids}}).encode()
+config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/bin"], "ExposedPorts": {"8080/tcp": {}}, "Labels": {"org.opencontainers.image.base.name": "docker.io/library/alpine:3.18"}}, "rootfs": {"type": "layers", "diff_ids": ids}}).encode()
 with tarfile.open(sys.argv[1], "w") as t:
     for i, x in enumerate(blobs):
         add(t, "%d/layer.tar" % i, x)
@@ -234,6 +234,8 @@ with tarfile.open(sys.argv[1], "w") as t:
       );
       assert.deepEqual(opened.image!.config.exposedPorts, ["8080/tcp"]);
       assert.deepEqual(opened.image!.repoTags, ["crafted:1"]);
+      assert.equal(opened.image!.config.baseImage, "docker.io/library/alpine:3.18");
+      assert.deepEqual(opened.image!.config.env, ["PATH=/bin"]);
       assert.ok(!existsSync("/escape-requirements.txt"));
       await assert.rejects(() => opened.tree.readFile("etc/apk-link"), /points outside the image/);
     } finally {
