@@ -5,10 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
 import { parseProductVersion } from "../../src/advisories/feeds/redhat-csaf.js";
 import { type AdvisoryStore, openAdvisoryStore, updateAdvisories } from "../../src/advisories/index.js";
 import { osEcosystem } from "../../src/extractors/os/os-release.js";
@@ -153,6 +156,56 @@ describe("RPM distribution advisories", () => {
       "kpartx CVE-2022-41974 0.8.7-16.amzn2023.0.1",
       "python3.9 CVE-2024-8088 3.9.18-3.el9_4.5",
     ]);
+  });
+
+  it("fetches updateinfo through each release's mirror list and repomd.xml (local server)", async () => {
+    const xml = readFileSync(join(mirror, "amazon/2/updateinfo.xml"));
+    const files = new Map<string, Buffer>();
+    for (const [release, root] of [
+      ["2", "cdn.amazonlinux.com/2/core"],
+      ["2023", "cdn.amazonlinux.com/al2023/core"],
+    ] as const) {
+      const repo = `https://${root}/guids/abc${release}/x86_64/`;
+      const list =
+        release === "2" ? `/${root}/latest/x86_64/mirror.list` : `/${root}/mirrors/latest/x86_64/mirror.list`;
+      files.set(list, Buffer.from(`${repo}\n`));
+      files.set(
+        `/${root}/guids/abc${release}/x86_64/repodata/repomd.xml`,
+        Buffer.from(
+          `<repomd><data type="primary"><location href="repodata/p.xml.gz"/></data><data type="updateinfo"><checksum>x</checksum><location href="repodata/u-updateinfo.xml.gz"/></data></repomd>`,
+        ),
+      );
+      // Each release has its own bulletin ids.
+      const own = release === "2" ? xml : Buffer.from(xml.toString("utf8").replaceAll("ALAS2-", "ALAS2023-"));
+      files.set(`/${root}/guids/abc${release}/x86_64/repodata/u-updateinfo.xml.gz`, gzipSync(own));
+    }
+    const server = createServer((req, res) => {
+      const body = files.get(req.url ?? "");
+      res.writeHead(body ? 200 : 404);
+      res.end(body ?? "");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const localFetch: typeof fetch = (input, init) => {
+      const u = new URL(String(input));
+      return fetch(`${base}/${u.host}${u.pathname}`, init);
+    };
+    const fetched = mkdtempSync(join(tmpdir(), "vigil-rpm-fetch-"));
+    try {
+      const r = await updateAdvisories({ dataDir: fetched, feeds: ["amazon-linux"], fetch: localFetch });
+      const feed = r.feeds.find((f) => f.name === "amazon-linux");
+      assert.equal(feed?.status, "updated", feed?.error);
+      const s2 = openAdvisoryStore(fetched, { readonly: true });
+      try {
+        assert.equal(s2.affected("Amazon Linux:2", "kernel")[0]?.advisoryId, "ALAS2-2018-939");
+        assert.equal(s2.affected("Amazon Linux:2023", "kernel")[0]?.advisoryId, "ALAS2023-2018-939");
+      } finally {
+        s2.close();
+      }
+    } finally {
+      server.close();
+      rmSync(fetched, { recursive: true, force: true });
+    }
   });
 
   it("names a malformed bulletin", async () => {
