@@ -208,6 +208,56 @@ describe("RPM distribution advisories", () => {
     }
   });
 
+  it("fetches Red Hat's tar.zst archive named by archive_latest.txt and streams it (local server)", async () => {
+    const work = mkdtempSync(join(tmpdir(), "vigil-rh-fetch-"));
+    const archive = join(work, "csaf_advisories_2024-09-15.tar.zst");
+    execFileSync("bash", [
+      "-c",
+      `cd "${samples}" && tar -cf - --transform 's,^,2024/,' rhel-csaf-rhsa-2024_6163.json rhel-csaf-rhsa-2023_7025.json | zstd -q -o "${archive}"`,
+    ]);
+    const files = new Map<string, Buffer>([
+      [
+        "/security.access.redhat.com/data/csaf/v2/advisories/archive_latest.txt",
+        Buffer.from("csaf_advisories_2024-09-15.tar.zst\n"),
+      ],
+      [
+        "/security.access.redhat.com/data/csaf/v2/advisories/csaf_advisories_2024-09-15.tar.zst",
+        readFileSync(archive),
+      ],
+    ]);
+    const server = createServer((req, res) => {
+      const body = files.get(req.url ?? "");
+      res.writeHead(body ? 200 : 404);
+      res.end(body ?? "");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const localFetch: typeof fetch = (input, init) => {
+      const u = new URL(String(input));
+      return fetch(`${base}/${u.host}${u.pathname}`, init);
+    };
+    try {
+      const r = await updateAdvisories({
+        dataDir: join(work, "data"),
+        feeds: ["redhat-csaf"],
+        fetch: localFetch,
+      });
+      const feed = r.feeds.find((f) => f.name === "redhat-csaf");
+      assert.equal(feed?.status, "updated", feed?.error);
+      assert.equal(feed?.records, 1);
+      assert.equal(feed?.skipped, 1, "the module-only advisory");
+      const s2 = openAdvisoryStore(join(work, "data"), { readonly: true });
+      try {
+        assert.equal(s2.affected("Red Hat:9", "python3.9")[0]?.advisoryId, "RHSA-2024:6163");
+      } finally {
+        s2.close();
+      }
+    } finally {
+      server.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it("names a malformed bulletin", async () => {
     const bad = mkdtempSync(join(tmpdir(), "vigil-rpm-bad-"));
     try {

@@ -72,7 +72,8 @@ export function selectFeeds(sel: FeedSelection): Feed[] {
   const osvEcosystems = sel.mirror ? mirrorOsvEcosystems(sel.mirror) : DEFAULT_OSV_ECOSYSTEMS;
   const defaults: Feed[] = [
     ...osvEcosystems.map(osvFeed),
-    // Public NVD is a crawl (only when asked or already started); Red Hat CSAF comes from mirrors.
+    // Public NVD is a crawl (only when asked or already started); Red Hat's CSAF archive is large
+    // and of use only for RHEL hosts, so it is fetched when named (always read from a mirror).
     ...FIXED_FEEDS.filter(
       (n) => (n !== "nvd" || sel.mirror || sel.nvdStarted) && (n !== "redhat-csaf" || sel.mirror),
     ).map((n) => fixedFeed(n)!),

@@ -1,3 +1,8 @@
+import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Decompress } from "fzstd";
+import tar from "tar-stream";
 import { isObject, parseJson, readDocument, str } from "../input.js";
 import type { Advisory, AffectedEntry, SeverityEntry } from "../types.js";
 import { type Feed, type FeedInput, type FeedSink, mirrorFiles } from "./feed.js";
@@ -104,13 +109,21 @@ export function redhatCsafFeed(): Feed {
     mirrorLayout: `${MIRROR_DIR}/*.json[.gz] (else samples/rhel-csaf-*.json)`,
     snapshot: true,
     mirrorInputs: (mirrorDir) => mirrorFiles(mirrorDir, MIRROR_DIR, /\.json(\.gz)?$/, /^rhel-csaf-.*\.json$/),
-    async fetchInputs() {
-      // Red Hat publishes one file per advisory (tens of thousands) plus dated archives; a full
-      // crawl is not done here yet. Mirror the directory and import it with --mirror.
-      throw new Error(`public download is not implemented; mirror ${REDHAT_CSAF_URL} and use --mirror`);
+    async fetchInputs(ctx) {
+      // Red Hat publishes every advisory in one dated tar.zst archive named by archive_latest.txt.
+      const latest = (await ctx.getText(`${REDHAT_CSAF_URL}archive_latest.txt`)).trim();
+      if (!/^[\w.-]+\.tar\.zst$/.test(latest))
+        throw new Error(`archive_latest.txt names ${JSON.stringify(latest)}, not a .tar.zst`);
+      const got = await ctx.download(`${REDHAT_CSAF_URL}${latest}`);
+      if (!got) return [];
+      return got.changed ? [{ label: latest, path: got.input.path }] : "not-modified";
     },
     async parse(inputs: FeedInput[], sink) {
       for (const input of inputs) {
+        if (input.label.endsWith(".tar.zst")) {
+          await parseArchive(input, sink);
+          continue;
+        }
         let doc: unknown;
         try {
           doc = parseJson(await readDocument(input.path, 256 << 20));
@@ -121,4 +134,56 @@ export function redhatCsafFeed(): Feed {
       }
     },
   };
+}
+
+/** Every advisory JSON inside Red Hat's tar.zst archive, streamed (never unpacked to disk). */
+async function parseArchive(input: FeedInput, sink: FeedSink): Promise<void> {
+  const extract = tar.extract();
+  let count = 0;
+  extract.on("entry", (header, stream, next) => {
+    if (header.type !== "file" || !header.name.endsWith(".json") || (header.size ?? 0) > 64 << 20) {
+      stream.resume();
+      next();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
+    stream.on("end", () => {
+      const where = `${input.label}!/${header.name}`;
+      try {
+        parseCsafDocument(parseJson(Buffer.concat(chunks)), where, sink);
+      } catch (e) {
+        sink.skip(where, (e as Error).message);
+      }
+      sink.progress(++count);
+      next();
+    });
+  });
+  let decoder: Decompress | undefined;
+  const unzstd = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        decoder ??= new Decompress((out) => this.push(Buffer.from(out)));
+        decoder.push(chunk);
+        done();
+      } catch (e) {
+        done(new Error(`corrupt zstd data: ${(e as Error).message}`));
+      }
+    },
+    flush(done) {
+      try {
+        decoder?.push(new Uint8Array(0), true);
+        done();
+      } catch (e) {
+        done(new Error(`corrupt zstd data: ${(e as Error).message}`));
+      }
+    },
+  });
+  try {
+    await pipeline(createReadStream(input.path), unzstd, extract);
+  } catch (e) {
+    throw new Error(`${input.label}: ${(e as Error).message}`);
+  }
 }
