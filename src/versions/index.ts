@@ -1,4 +1,5 @@
 import { apk } from "./apk.js";
+import { composer } from "./composer.js";
 import { dpkg } from "./dpkg.js";
 import { gem } from "./gem.js";
 import { goVersion } from "./go.js";
@@ -38,7 +39,7 @@ const SCHEMES = new Map<string, VersionScheme>([
   ["Maven", maven],
   ["RubyGems", gem],
   ["NuGet", nuget],
-  // Packagist (Composer's version_compare rules) is not implemented yet.
+  ["Packagist", composer],
 ]);
 
 /** The version scheme of an OSV ecosystem, or undefined when Vigil does not know it. */

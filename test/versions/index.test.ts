@@ -54,19 +54,12 @@ describe("schemeFor", () => {
     });
   }
 
+  it("Packagist → composer", () => {
+    assert.equal(schemeFor("Packagist")?.name, "composer");
+  });
+
   it("unknown and not-yet-supported ecosystems give undefined", () => {
-    for (const e of [
-      "Packagist",
-      "Hex",
-      "Pub",
-      "GitHub Actions",
-      "",
-      ":",
-      "debian",
-      "NPM",
-      "Debianish",
-      "SUSEx",
-    ]) {
+    for (const e of ["Hex", "Pub", "GitHub Actions", "", ":", "debian", "NPM", "Debianish", "SUSEx"]) {
       assert.equal(schemeFor(e), undefined, e);
     }
   });
