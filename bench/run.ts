@@ -78,35 +78,24 @@ function vigilPackages(json: string): Set<string> {
   return new Set(inv.packages.map((p) => keyOf(p.type, p.name, p.version)));
 }
 
-function benchInventory(): Record<string, unknown> {
-  const rootfs = debootstrapRootfs("bookworm");
-  // The same rootfs plus Debian-built Go programs, so binary analysis is part of the work.
-  const target = join(cacheDir, "bench-rootfs");
-  if (!existsSync(join(target, "usr/bin/skopeo"))) {
-    rmSync(target, { recursive: true, force: true });
-    execFileSync("cp", ["-a", rootfs, target]);
-    const go = debianGoPrograms();
-    cpSync(join(go, "usr/bin/docker-registry"), join(target, "usr/bin/docker-registry"));
-    cpSync(join(go, "usr/bin/skopeo"), join(target, "usr/bin/skopeo"));
-  }
+/**
+ * One Trivy-vs-Vigil comparison: `trivyCommand` (Trivy's argv after the binary, with SBOM and
+ * cache placeholders) and `vigil inventory` on the same target, timed, and their package sets.
+ */
+function compareWithTrivy(
+  label: string,
+  target: string,
+  trivyArgs: (sbom: string) => string[],
+): Record<string, unknown> {
   const trivy = trivyBinary();
   const work = mkdtempSync(join(tmpdir(), "vigil-bench-"));
   const sbom = join(work, "trivy.json");
   const trivyEnv = { ...process.env, TRIVY_CACHE_DIR: join(work, "trivy-cache"), TRIVY_NO_PROGRESS: "true" };
+  // Trivy caches layer analysis between runs; clear its cache each run so both start cold.
   const trivyRun = timeIt(
     "trivy",
-    trivy,
-    [
-      "rootfs",
-      "--quiet",
-      "--format",
-      "cyclonedx",
-      "--offline-scan",
-      "--skip-db-update",
-      "--output",
-      sbom,
-      target,
-    ],
+    "bash",
+    ["-c", 'rm -rf "$TRIVY_CACHE_DIR" && exec "$@"', "trivy", trivy, ...trivyArgs(sbom)],
     trivyEnv,
   );
   const vigilRun = timeIt("vigil", process.execPath, [
@@ -120,66 +109,51 @@ function benchInventory(): Record<string, unknown> {
   const theirs = trivyPackages(sbom);
   const ours = vigilPackages(vigilRun.stdout);
   rmSync(work, { recursive: true, force: true });
-  const missing = [...theirs].filter((k) => !ours.has(k)).sort();
   const extra = [...ours].filter((k) => !theirs.has(k)).sort();
   return {
-    target: "debootstrap bookworm minbase + docker-registry + skopeo",
+    target: label,
     runs: RUNS,
     trivyMs: Math.round(trivyRun.ms),
     vigilMs: Math.round(vigilRun.ms),
     speedup: Number((trivyRun.ms / vigilRun.ms).toFixed(2)),
     trivyPackages: theirs.size,
     vigilPackages: ours.size,
-    missingFromVigil: missing,
+    missingFromVigil: [...theirs].filter((k) => !ours.has(k)).sort(),
     onlyInVigil: extra.length,
     onlyInVigilSample: extra.slice(0, 15),
   };
 }
 
+const TRIVY_SBOM = ["--quiet", "--format", "cyclonedx", "--offline-scan", "--skip-db-update", "--output"];
+
+/** A debootstrap rootfs with Debian's Go programs: `trivy rootfs` against `vigil inventory`. */
+function benchInventory(): Record<string, unknown> {
+  const rootfs = debootstrapRootfs("bookworm");
+  // The same rootfs plus Debian-built Go programs, so binary analysis is part of the work.
+  const target = join(cacheDir, "bench-rootfs");
+  if (!existsSync(join(target, "usr/bin/skopeo"))) {
+    rmSync(target, { recursive: true, force: true });
+    execFileSync("cp", ["-a", rootfs, target]);
+    const go = debianGoPrograms();
+    cpSync(join(go, "usr/bin/docker-registry"), join(target, "usr/bin/docker-registry"));
+    cpSync(join(go, "usr/bin/skopeo"), join(target, "usr/bin/skopeo"));
+  }
+  return compareWithTrivy("debootstrap bookworm minbase + docker-registry + skopeo", target, (sbom) => [
+    "rootfs",
+    ...TRIVY_SBOM,
+    sbom,
+    target,
+  ]);
+}
+
 /** The two-layer test image as a docker-archive: `trivy image --input` against `vigil inventory`. */
 function benchImage(): Record<string, unknown> {
   const fx = imageFixture();
-  const trivy = trivyBinary();
-  const work = mkdtempSync(join(tmpdir(), "vigil-bench-img-"));
-  const sbom = join(work, "trivy.json");
-  const trivyEnv = { ...process.env, TRIVY_CACHE_DIR: join(work, "trivy-cache"), TRIVY_NO_PROGRESS: "true" };
-  // A fresh cache each run would be fairer to us; Trivy caches layer analysis, so clear it per run.
-  const trivyRun = timeIt(
-    "trivy image",
-    "bash",
-    [
-      "-c",
-      `rm -rf "$TRIVY_CACHE_DIR" && exec "$0" image --quiet --format cyclonedx --offline-scan --skip-db-update --output "$1" --input "$2"`,
-      trivy,
-      sbom,
-      fx.dockerArchive,
-    ],
-    trivyEnv,
-  );
-  const vigilRun = timeIt("vigil image", process.execPath, [
-    vigilBin,
-    "--quiet",
-    "inventory",
-    "--format",
-    "json",
+  return compareWithTrivy(
+    "docker-archive: debootstrap bookworm + libssl3/skopeo, second layer upgrades and purges",
     fx.dockerArchive,
-  ]);
-  const theirs = trivyPackages(sbom);
-  const ours = vigilPackages(vigilRun.stdout);
-  rmSync(work, { recursive: true, force: true });
-  const missing = [...theirs].filter((k) => !ours.has(k)).sort();
-  const extra = [...ours].filter((k) => !theirs.has(k)).sort();
-  return {
-    target: "docker-archive: debootstrap bookworm + libssl3/skopeo, second layer upgrades and purges",
-    runs: RUNS,
-    trivyMs: Math.round(trivyRun.ms),
-    vigilMs: Math.round(vigilRun.ms),
-    speedup: Number((trivyRun.ms / vigilRun.ms).toFixed(2)),
-    trivyPackages: theirs.size,
-    vigilPackages: ours.size,
-    missingFromVigil: missing,
-    onlyInVigil: extra,
-  };
+    (sbom) => ["image", ...TRIVY_SBOM, sbom, "--input", fx.dockerArchive],
+  );
 }
 
 function benchAdvisories(): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { constants, type Dirent, lstatSync, opendirSync, readlinkSync } from "node:fs";
 import { readFile as fsReadFile, lstat, open } from "node:fs/promises";
 import { join } from "node:path";
+import { resolveInTree } from "./resolve.js";
 import {
   DEFAULT_MAX_READ_BYTES,
   type EntryKind,
@@ -10,19 +11,11 @@ import {
   type TreeEntry,
 } from "./types.js";
 
-const MAX_SYMLINK_HOPS = 40;
-
 function kindOf(d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
   if (d.isFile()) return "file";
   if (d.isDirectory()) return "dir";
   if (d.isSymbolicLink()) return "symlink";
   return "other";
-}
-
-/** Splits a tree path into components, rejecting NUL bytes. */
-function components(path: string): string[] {
-  if (path.includes("\0")) throw new SourceError(path, "path contains a NUL byte");
-  return path.split("/").filter((c) => c !== "" && c !== ".");
 }
 
 /**
@@ -94,46 +87,15 @@ export class DirectoryTree implements FileTree {
 
   /** Resolves a tree path to an absolute host path, following symlinks inside the root only. */
   resolve(path: string): string {
-    let pending = components(path);
-    const resolved: string[] = [];
-    let hops = 0;
-    while (pending.length > 0) {
-      const part = pending.shift()!;
-      if (part === "..") {
-        if (resolved.length === 0) throw new SourceError(path, "path climbs above the root");
-        resolved.pop();
-        continue;
-      }
-      const candidate = join(this.root, ...resolved, part);
-      let isLink = false;
+    const readLink = (treePath: string) => {
+      const abs = join(this.root, treePath);
       try {
-        isLink = lstatSync(candidate).isSymbolicLink();
+        return lstatSync(abs).isSymbolicLink() ? readlinkSync(abs) : undefined;
       } catch {
-        // absent: the open/read that follows reports it
+        return undefined; // absent: the open/read that follows reports it
       }
-      if (!isLink) {
-        resolved.push(part);
-        continue;
-      }
-      if (++hops > MAX_SYMLINK_HOPS) throw new SourceError(path, "too many levels of symbolic links");
-      const target = readlinkSync(candidate);
-      if (target.startsWith("/")) resolved.length = 0; // absolute links are relative to the root
-      const targetParts = components(target);
-      // Relative targets resolve against the link's directory; a climb above the root is an escape.
-      let depth = resolved.length;
-      for (const t of targetParts) {
-        if (t === "..") depth--;
-        else depth++;
-        if (depth < 0) {
-          throw new SourceError(
-            path,
-            `symbolic link ${resolved.concat(part).join("/")} -> ${target} points outside the root`,
-          );
-        }
-      }
-      pending = [...targetParts, ...pending];
-    }
-    return join(this.root, ...resolved);
+    };
+    return join(this.root, ...resolveInTree(path, readLink, "the root"));
   }
 
   async stat(path: string): Promise<TreeEntry | undefined> {

@@ -7,6 +7,7 @@ import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
 import tar from "tar-stream";
 import type { ImageSource } from "./image.js";
+import { resolveInTree } from "./resolve.js";
 import { forEachTarEntry } from "./tar-index.js";
 import {
   DEFAULT_MAX_READ_BYTES,
@@ -87,8 +88,6 @@ interface Node {
   /** For retained files: every layer's version, oldest first (the last one is current). */
   versions?: FileVersion[];
 }
-
-const MAX_SYMLINK_HOPS = 40;
 
 function cleanPath(name: string): string | undefined {
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");
@@ -466,36 +465,12 @@ export class ImageTree implements FileTree {
 
   /** Follows symlinks inside the image; absolute targets start at the image root. */
   resolve(path: string): string {
-    let pending = (cleanPath(path) ?? "").split("/").filter((p) => p !== "");
     if (cleanPath(path) === undefined) throw new SourceError(path, "path climbs above the root");
-    const resolved: string[] = [];
-    let hops = 0;
-    while (pending.length > 0) {
-      const part = pending.shift()!;
-      if (part === "..") {
-        if (resolved.length === 0) throw new SourceError(path, "path climbs above the root");
-        resolved.pop();
-        continue;
-      }
-      const candidate = [...resolved, part].join("/");
-      const node = this.nodes.get(candidate);
-      if (node?.kind !== "symlink") {
-        resolved.push(part);
-        continue;
-      }
-      if (++hops > MAX_SYMLINK_HOPS) throw new SourceError(path, "too many levels of symbolic links");
-      const target = node.linkTarget ?? "";
-      if (target.startsWith("/")) resolved.length = 0;
-      const parts = target.split("/").filter((p) => p !== "" && p !== ".");
-      let depth = resolved.length;
-      for (const t of parts) {
-        depth += t === ".." ? -1 : 1;
-        if (depth < 0)
-          throw new SourceError(path, `symbolic link ${candidate} -> ${target} points outside the image`);
-      }
-      pending = [...parts, ...pending];
-    }
-    return resolved.join("/");
+    const readLink = (treePath: string) => {
+      const node = this.nodes.get(treePath);
+      return node?.kind === "symlink" ? (node.linkTarget ?? "") : undefined;
+    };
+    return resolveInTree(path, readLink, "the image").join("/");
   }
 
   private fileNode(path: string): Node {

@@ -6,8 +6,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -18,6 +16,7 @@ import { osEcosystem } from "../../src/extractors/os/os-release.js";
 import type { Package } from "../../src/extractors/types.js";
 import { matchInventory } from "../../src/matching/match.js";
 import { vulndataDir } from "../support/fixtures.js";
+import { serveFiles } from "../support/http.js";
 
 const samples = join(vulndataDir, "samples");
 
@@ -179,17 +178,8 @@ describe("RPM distribution advisories", () => {
       const own = release === "2" ? xml : Buffer.from(xml.toString("utf8").replaceAll("ALAS2-", "ALAS2023-"));
       files.set(`/${root}/guids/abc${release}/x86_64/repodata/u-updateinfo.xml.gz`, gzipSync(own));
     }
-    const server = createServer((req, res) => {
-      const body = files.get(req.url ?? "");
-      res.writeHead(body ? 200 : 404);
-      res.end(body ?? "");
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const localFetch: typeof fetch = (input, init) => {
-      const u = new URL(String(input));
-      return fetch(`${base}/${u.host}${u.pathname}`, init);
-    };
+    const server = await serveFiles(files);
+    const localFetch = server.fetch;
     const fetched = mkdtempSync(join(tmpdir(), "vigil-rpm-fetch-"));
     try {
       const r = await updateAdvisories({ dataDir: fetched, feeds: ["amazon-linux"], fetch: localFetch });
@@ -225,17 +215,8 @@ describe("RPM distribution advisories", () => {
         readFileSync(archive),
       ],
     ]);
-    const server = createServer((req, res) => {
-      const body = files.get(req.url ?? "");
-      res.writeHead(body ? 200 : 404);
-      res.end(body ?? "");
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const localFetch: typeof fetch = (input, init) => {
-      const u = new URL(String(input));
-      return fetch(`${base}/${u.host}${u.pathname}`, init);
-    };
+    const server = await serveFiles(files);
+    const localFetch = server.fetch;
     try {
       const r = await updateAdvisories({
         dataDir: join(work, "data"),
