@@ -1,0 +1,194 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+
+export type ServiceDialect = "sqlite" | "postgres";
+
+/**
+ * Service schema migrations, one list for both databases. Each step is written once with Kysely's
+ * schema builder; only the few types that differ (binary, auto-increment, float) are chosen per
+ * dialect. A step is never edited once shipped; add the next one.
+ */
+function steps(dialect: ServiceDialect): Record<string, Migration> {
+  const blob = dialect === "postgres" ? sql`bytea` : sql`blob`;
+  const float = dialect === "postgres" ? sql`double precision` : sql`real`;
+  return {
+    "0001_service": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("accounts")
+          .addColumn("account_id", "text", (c) => c.primaryKey())
+          .addColumn("resource_status", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("configurations")
+          .addColumn("account_id", "text", (c) => c.primaryKey())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("access_keys")
+          .addColumn("access_key_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("secret_sealed", "text", (c) => c.notNull())
+          .addColumn("read_only", "integer", (c) => c.notNull())
+          .addColumn("description", "text")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint")
+          .execute();
+        await db.schema
+          .createTable("resources")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("resource_id", "text", (c) => c.notNull())
+          .addColumn("region", "text", (c) => c.notNull())
+          .addColumn("resource_type", "text", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("details", "text", (c) => c.notNull())
+          .addColumn("scan_status", "text", (c) => c.notNull())
+          .addColumn("scan_status_reason", "text", (c) => c.notNull())
+          .addColumn("first_seen_at", "bigint", (c) => c.notNull())
+          .addColumn("last_scanned_at", "bigint")
+          .addColumn("active_findings", "integer", (c) => c.notNull())
+          .addPrimaryKeyConstraint("resources_pk", ["account_id", "resource_id"])
+          .execute();
+        await db.schema
+          .createTable("inventories")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("resource_id", "text", (c) => c.notNull())
+          .addColumn("content_hash", "text", (c) => c.notNull())
+          .addColumn("body", blob, (c) => c.notNull())
+          .addColumn("package_count", "integer", (c) => c.notNull())
+          .addColumn("submitted_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("inventories_pk", ["account_id", "resource_id"])
+          .execute();
+        await db.schema
+          .createTable("resource_packages")
+          .addColumn("ecosystem", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("resource_id", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("resource_packages_pk", ["ecosystem", "name", "account_id", "resource_id"])
+          .execute();
+        await db.schema
+          .createIndex("resource_packages_by_resource")
+          .on("resource_packages")
+          .columns(["account_id", "resource_id"])
+          .execute();
+        const findings = db.schema
+          .createTable("findings")
+          .addColumn("finding_arn", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("resource_id", "text", (c) => c.notNull())
+          .addColumn("resource_type", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("severity", "text", (c) => c.notNull())
+          .addColumn("severity_rank", "integer", (c) => c.notNull())
+          .addColumn("inspector_score", float, (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("title", "text", (c) => c.notNull())
+          .addColumn("vulnerability_id", "text", (c) => c.notNull())
+          .addColumn("vulnerability_source", "text", (c) => c.notNull())
+          .addColumn("vendor_severity", "text", (c) => c.notNull())
+          .addColumn("package_name", "text", (c) => c.notNull())
+          .addColumn("fix_available", "text", (c) => c.notNull())
+          .addColumn("exploit_available", "text", (c) => c.notNull())
+          .addColumn("epss_score", float, (c) => c.notNull())
+          .addColumn("ecr_repository", "text", (c) => c.notNull())
+          .addColumn("ecr_registry", "text", (c) => c.notNull())
+          .addColumn("ecr_pushed_at", "bigint", (c) => c.notNull())
+          .addColumn("network_protocol", "text", (c) => c.notNull())
+          .addColumn("component_type", "text", (c) => c.notNull())
+          .addColumn("first_observed_at", "bigint", (c) => c.notNull())
+          .addColumn("last_observed_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addColumn("suppressed_by", "text")
+          .addColumn("open", "integer", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull());
+        await findings.execute();
+        // The listing paths: by account and resource (the console's resource view and the
+        // severity + resource filter), by account and severity, and by vulnerability (re-scoring).
+        await db.schema
+          .createIndex("findings_by_resource")
+          .on("findings")
+          .columns(["account_id", "resource_id", "severity_rank", "finding_arn"])
+          .execute();
+        await db.schema
+          .createIndex("findings_by_severity")
+          .on("findings")
+          .columns(["account_id", "severity_rank", "finding_arn"])
+          .execute();
+        await db.schema
+          .createIndex("findings_by_status")
+          .on("findings")
+          .columns(["account_id", "status", "severity_rank"])
+          .execute();
+        await db.schema.createIndex("findings_by_vulnerability").on("findings").column("vulnerability_id").execute();
+        await db.schema
+          .createTable("filters")
+          .addColumn("arn", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("criteria", "text", (c) => c.notNull())
+          .addColumn("description", "text")
+          .addColumn("reason", "text")
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("filters_name_unique", ["account_id", "name"])
+          .execute();
+        await db.schema
+          .createTable("reports")
+          .addColumn("report_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("format", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("criteria", "text", (c) => c.notNull())
+          .addColumn("destination", "text", (c) => c.notNull())
+          .addColumn("error_code", "text")
+          .addColumn("error_message", "text")
+          .addColumn("outputs", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("audit_log")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("principal", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target", "text", (c) => c.notNull())
+          .addColumn("detail", "text", (c) => c.notNull())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("audit_log_by_account").on("audit_log").columns(["account_id", "at"]).execute();
+        await db.schema
+          .createTable("service_state")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("value", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+class InlineProvider implements MigrationProvider {
+  constructor(private readonly dialect: ServiceDialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return steps(this.dialect);
+  }
+}
+
+/** Brings the service schema up to date; refuses a database migrated by newer code. */
+export async function migrateService(db: Kysely<unknown>, dialect: ServiceDialect, label: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InlineProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${label}: schema migration ${failed ?? ""} failed: ${reason}`.replace("  ", " "));
+  }
+}

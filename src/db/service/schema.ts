@@ -1,0 +1,164 @@
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * The service schema: one definition for SQLite and PostgreSQL. Times are epoch milliseconds in
+ * integer columns (comparable and sortable the same way in both), JSON is text, flags are 0/1.
+ */
+export interface ServiceTables {
+  accounts: AccountsTable;
+  configurations: ConfigurationsTable;
+  access_keys: AccessKeysTable;
+  resources: ResourcesTable;
+  inventories: InventoriesTable;
+  resource_packages: ResourcePackagesTable;
+  findings: FindingsTable;
+  filters: FiltersTable;
+  reports: ReportsTable;
+  audit_log: AuditLogTable;
+  service_state: ServiceStateTable;
+}
+
+export interface AccountsTable {
+  account_id: string;
+  /** JSON: resource scan type (EC2, ECR, LAMBDA, LAMBDA_CODE) → ENABLED | DISABLED. */
+  resource_status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConfigurationsTable {
+  account_id: string;
+  /** JSON: { ecrRescanDuration, ecrPullDateRescanDuration, ec2ScanMode } and their update times. */
+  body: string;
+  updated_at: number;
+}
+
+export interface AccessKeysTable {
+  access_key_id: string;
+  account_id: string;
+  /** The secret, sealed with the server's key (AES-256-GCM): SigV4 needs the secret itself. */
+  secret_sealed: string;
+  read_only: number;
+  description: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface ResourcesTable {
+  account_id: string;
+  resource_id: string;
+  region: string;
+  /** inspector2 resource type: AWS_EC2_INSTANCE | AWS_ECR_CONTAINER_IMAGE | AWS_ECR_REPOSITORY | AWS_LAMBDA_FUNCTION. */
+  resource_type: string;
+  /** JSON object of tags. */
+  tags: string;
+  /** JSON: the inspector2 ResourceDetails for this resource (awsEc2Instance, awsEcrContainerImage, …). */
+  details: string;
+  /** ACTIVE while inventories arrive; INACTIVE with a reason otherwise. */
+  scan_status: string;
+  scan_status_reason: string;
+  first_seen_at: number;
+  last_scanned_at: number | null;
+  /** Number of active findings, kept by reconciliation for coverage listings. */
+  active_findings: number;
+}
+
+export interface InventoriesTable {
+  account_id: string;
+  resource_id: string;
+  /** sha256 of the normalized package list: an identical resubmission changes nothing. */
+  content_hash: string;
+  /** gzip of the JSON inventory (packages, os, warnings). */
+  body: Buffer;
+  package_count: number;
+  submitted_at: number;
+}
+
+/** Index from advisory lookup keys to the resources that hold such a package. */
+export interface ResourcePackagesTable {
+  ecosystem: string;
+  name: string;
+  account_id: string;
+  resource_id: string;
+}
+
+export interface FindingsTable {
+  finding_arn: string;
+  account_id: string;
+  resource_id: string;
+  resource_type: string;
+  status: string;
+  severity: string;
+  /** UNTRIAGED 0, INFORMATIONAL 1, LOW 2, MEDIUM 3, HIGH 4, CRITICAL 5: sorts and compares. */
+  severity_rank: number;
+  inspector_score: number;
+  type: string;
+  title: string;
+  vulnerability_id: string;
+  vulnerability_source: string;
+  vendor_severity: string;
+  package_name: string;
+  fix_available: string;
+  exploit_available: string;
+  epss_score: number;
+  ecr_repository: string;
+  ecr_registry: string;
+  ecr_pushed_at: number;
+  network_protocol: string;
+  component_type: string;
+  first_observed_at: number;
+  last_observed_at: number;
+  updated_at: number;
+  /** ARN of the SUPPRESS filter that holds this finding, if any. */
+  suppressed_by: string | null;
+  /** Whether the scan still sees the vulnerability (status may be SUPPRESSED while open). */
+  open: number;
+  /** The inspector2 Finding as JSON, without status and times (those live in columns). */
+  body: string;
+}
+
+export interface FiltersTable {
+  arn: string;
+  account_id: string;
+  name: string;
+  action: string;
+  criteria: string;
+  description: string | null;
+  reason: string | null;
+  tags: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReportsTable {
+  report_id: string;
+  account_id: string;
+  /** "findings" | "sbom" */
+  kind: string;
+  format: string;
+  status: string;
+  criteria: string;
+  destination: string;
+  error_code: string | null;
+  error_message: string | null;
+  /** Files written, relative to the reports directory (JSON array). */
+  outputs: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  account_id: string;
+  /** Access key id, or "cli:<user>" for local administrative commands. */
+  principal: string;
+  action: string;
+  target: string;
+  detail: string;
+  at: ColumnType<number, number, never>;
+}
+
+export interface ServiceStateTable {
+  key: string;
+  value: string;
+}
