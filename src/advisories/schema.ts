@@ -111,4 +111,21 @@ export const ADVISORY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "changes (re-evaluation log)",
+    // What each import changed, for the service's re-evaluation: one row per package key
+    // ("pkg", ecosystem, name) or CVE key ("cve", id), carrying the sequence of its latest change.
+    // Bounded by the number of distinct keys, however often the feeds are imported.
+    sql: `
+      CREATE TABLE changes (
+        kind      TEXT NOT NULL,
+        ecosystem TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        PRIMARY KEY (kind, ecosystem, name)
+      );
+      CREATE INDEX changes_seq ON changes (seq);
+    `,
+  },
 ];

@@ -39,7 +39,20 @@ export interface AdvisoryStore extends AdvisoryReader {
   /** Ids of the advisories that list `alias` (a CVE id, a GHSA id …) among their aliases. */
   advisoriesWithAlias(alias: string): string[];
   counts(): StoreCounts;
+  /**
+   * What imports changed after sequence `after`: package keys whose advisories were added,
+   * changed or removed, and CVEs whose KEV, EPSS or NVD data changed. `seq` is the new cursor.
+   */
+  changesSince(after: number): StoreChanges;
+  /** Forgets cached lookups, so reads after an import see the new data. */
+  refresh(): void;
   close(): void;
+}
+
+export interface StoreChanges {
+  seq: number;
+  packages: { ecosystem: string; name: string }[];
+  cves: string[];
 }
 
 export interface OpenStoreOptions {
@@ -100,6 +113,9 @@ interface CvssRow {
 class BoundedCache<V> {
   private readonly map = new Map<string, V>();
   constructor(private readonly max: number) {}
+  clear(): void {
+    this.map.clear();
+  }
   get(key: string): V | undefined {
     return this.map.get(key);
   }
@@ -200,6 +216,10 @@ export function openAdvisoryStore(dataDir: string, options: OpenStoreOptions = {
     "SELECT advisory_id FROM aliases WHERE alias = ? ORDER BY advisory_id",
   );
 
+  const qChanges = db.prepare<[number], { kind: string; ecosystem: string; name: string; seq: number }>(
+    "SELECT kind, ecosystem, name, seq FROM changes WHERE seq > ?",
+  );
+
   const affectedCache = new BoundedCache<AffectedEntry[]>(50_000);
   const advisoryCache = new BoundedCache<Advisory | undefined>(50_000);
   let open = true;
@@ -254,6 +274,20 @@ export function openAdvisoryStore(dataDir: string, options: OpenStoreOptions = {
     counts() {
       check();
       return storeCounts(db);
+    },
+    changesSince(after) {
+      check();
+      const out: StoreChanges = { seq: after, packages: [], cves: [] };
+      for (const r of qChanges.iterate(after)) {
+        if (r.seq > out.seq) out.seq = r.seq;
+        if (r.kind === "pkg") out.packages.push({ ecosystem: r.ecosystem, name: r.name });
+        else out.cves.push(r.name);
+      }
+      return out;
+    },
+    refresh() {
+      affectedCache.clear();
+      advisoryCache.clear();
     },
     close() {
       if (!open) return;

@@ -49,6 +49,8 @@ export class WriteStatements {
   readonly deleteEpss;
   readonly cvssHash;
   readonly upsertCvss;
+  readonly affectedKeys;
+  readonly recordChange;
 
   constructor(db: SqliteDatabase) {
     this.advisoryState = db
@@ -89,6 +91,24 @@ export class WriteStatements {
          (cve_id, base_score, vector, version, metrics, published, last_modified, description, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.affectedKeys = db
+      .prepare<[string], [string, string]>("SELECT DISTINCT ecosystem, name FROM affected WHERE advisory_id = ?")
+      .raw();
+    // The whole import is one transaction, so MAX(seq)+1 cannot race with another writer.
+    this.recordChange = db.prepare<[string, string, string]>(
+      `INSERT INTO changes (kind, ecosystem, name, seq)
+       VALUES (?, ?, ?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM changes))
+       ON CONFLICT (kind, ecosystem, name) DO UPDATE SET seq = excluded.seq`,
+    );
+  }
+
+  /** Records that the packages an advisory names (before or after a change) need re-evaluation. */
+  packagesChanged(advisoryId: string): void {
+    for (const [ecosystem, name] of this.affectedKeys.all(advisoryId)) this.recordChange.run("pkg", ecosystem, name);
+  }
+
+  cveChanged(cveId: string): void {
+    this.recordChange.run("cve", "", cveId);
   }
 }
 
@@ -183,6 +203,7 @@ export class FeedWriter implements FeedSink {
       hash,
     });
     if (prev !== undefined) {
+      this.st.packagesChanged(a.id);
       this.st.deleteAffected.run(a.id);
       this.st.deleteAliases.run(a.id);
     }
@@ -199,6 +220,7 @@ export class FeedWriter implements FeedSink {
       );
     }
     for (const alias of a.aliases) this.st.insertAlias.run(alias, a.id);
+    this.st.packagesChanged(a.id);
     if (prev === undefined) this.counts.added++;
     else this.counts.changed++;
     if (a.withdrawn && !prev?.[1]) this.counts.withdrawn++;
@@ -224,6 +246,7 @@ export class FeedWriter implements FeedSink {
       k.requiredAction ?? null,
       hash,
     );
+    this.st.cveChanged(k.cveId);
     this.kevExisting.set(k.cveId, hash);
     if (!first) return;
     if (prev === undefined) this.counts.added++;
@@ -242,6 +265,7 @@ export class FeedWriter implements FeedSink {
       return;
     }
     this.st.upsertEpss.run(e.cveId, e.score, e.percentile, e.date ?? null);
+    this.st.cveChanged(e.cveId);
     this.epssExisting.set(e.cveId, state);
     if (!first) return;
     if (prev === undefined) this.counts.added++;
@@ -268,6 +292,7 @@ export class FeedWriter implements FeedSink {
       c.description ?? null,
       hash,
     );
+    this.st.cveChanged(c.cveId);
     if (!first) return;
     if (prev === undefined) this.counts.added++;
     else this.counts.changed++;
@@ -284,6 +309,7 @@ export class FeedWriter implements FeedSink {
       if (this.feed.kind === "advisories") {
         for (const id of this.existing.keys()) {
           if (this.seen.has(id)) continue;
+          this.st.packagesChanged(id);
           this.st.deleteAffected.run(id);
           this.st.deleteAliases.run(id);
           this.st.deleteAdvisory.run(id);
@@ -293,6 +319,7 @@ export class FeedWriter implements FeedSink {
         for (const id of this.kevExisting.keys()) {
           if (!this.seen.has(id)) {
             this.st.deleteKev.run(id);
+            this.st.cveChanged(id);
             this.counts.removed++;
           }
         }
@@ -300,6 +327,7 @@ export class FeedWriter implements FeedSink {
         for (const id of this.epssExisting.keys()) {
           if (!this.seen.has(id)) {
             this.st.deleteEpss.run(id);
+            this.st.cveChanged(id);
             this.counts.removed++;
           }
         }

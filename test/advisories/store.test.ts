@@ -74,13 +74,13 @@ describe("advisory store", () => {
     const rows = db.prepare("SELECT version, name FROM schema_migrations").all() as { version: number }[];
     assert.deepEqual(
       rows.map((r) => r.version),
-      [1],
+      [1, 2],
     );
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     const tables = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]
     ).sort();
-    for (const t of ["advisories", "affected", "aliases", "epss", "feeds", "kev", "nvd_cvss"])
+    for (const t of ["advisories", "affected", "aliases", "changes", "epss", "feeds", "kev", "nvd_cvss"])
       assert.ok(tables.includes(t), t);
     const idx = db
       .prepare("SELECT sql FROM sqlite_master WHERE name = 'affected_package'")
@@ -89,7 +89,7 @@ describe("advisory store", () => {
     assert.match(idx, /\(ecosystem, name\)/);
     // Opening again applies nothing twice.
     openAdvisoryStore(dataDir).close();
-    assert.equal(db.prepare("SELECT COUNT(*) FROM schema_migrations").pluck().get(), 1);
+    assert.equal(db.prepare("SELECT COUNT(*) FROM schema_migrations").pluck().get(), 2);
     db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
     db.close();
     assert.throws(
