@@ -94,7 +94,7 @@ describe("advisory store", () => {
     db.close();
     assert.throws(
       () => openAdvisoryStore(dataDir),
-      /schema version 99, newer than this Vigil understands \(1\)/,
+      /schema version 99, newer than this Vigil understands \(2\)/,
     );
     assert.throws(() => openAdvisoryStore(dataDir, { readonly: true }), /schema version 99/);
   });
