@@ -1,0 +1,1108 @@
+import { createHash, randomUUID } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { type Expression, type SqlBool, sql } from "kysely";
+import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
+import type { AdvisoryStore } from "../advisories/store.js";
+import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
+import type { Inventory, OsInfo, Package } from "../extractors/types.js";
+import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
+import { matchInventory } from "../matching/match.js";
+import { criteriaWhere, type FilterCriteria, findingMatches, SORT_COLUMNS } from "./criteria.js";
+import { denied, notFound, ServiceError, validation } from "./errors.js";
+import { type FindingRow, findingBody, findingColumns, findingRow, rowToFinding } from "./findings-store.js";
+import { isAccountId, newAccessKeyId, newSecretAccessKey, seal, unseal } from "./keys.js";
+
+export const RESOURCE_TYPES = [
+  "AWS_EC2_INSTANCE",
+  "AWS_ECR_CONTAINER_IMAGE",
+  "AWS_ECR_REPOSITORY",
+  "AWS_LAMBDA_FUNCTION",
+] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** inspector2 scan types and the resource types each covers. */
+export const SCAN_TYPES = {
+  EC2: "AWS_EC2_INSTANCE",
+  ECR: "AWS_ECR_CONTAINER_IMAGE",
+  LAMBDA: "AWS_LAMBDA_FUNCTION",
+} as const;
+export type ScanTypeName = "EC2" | "ECR" | "LAMBDA" | "LAMBDA_CODE" | "CODE_REPOSITORY";
+
+export interface Principal {
+  accountId: string;
+  /** Access key id, or "cli:<user>" for local administrative commands. */
+  id: string;
+  readOnly: boolean;
+}
+
+export interface SubmittedResource {
+  id: string;
+  type: ResourceType;
+  region?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export interface SubmittedInventory {
+  os?: OsInfo | undefined;
+  packages: Package[];
+}
+
+export interface ReconcileResult {
+  resourceId: string;
+  opened: number;
+  closed: number;
+  changed: number;
+  unchanged: number;
+  active: number;
+}
+
+export interface ReevaluationResult {
+  /** Package and CVE keys read from the advisory change log. */
+  changedKeys: number;
+  /** Resources re-evaluated (those holding an affected package or an affected finding). */
+  resources: number;
+  opened: number;
+  closed: number;
+  changed: number;
+  ms: number;
+}
+
+export interface ListFindingsQuery {
+  criteria?: FilterCriteria | undefined;
+  sort?: { field: string; sortOrder: "ASC" | "DESC" } | undefined;
+  maxResults?: number | undefined;
+  nextToken?: string | undefined;
+}
+
+export interface FilterRecord {
+  arn: string;
+  ownerId: string;
+  name: string;
+  action: "NONE" | "SUPPRESS";
+  criteria: FilterCriteria;
+  description?: string;
+  reason?: string;
+  tags: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const DEFAULT_RESOURCE_STATUS: Record<string, string> = {
+  ec2: "ENABLED",
+  ecr: "ENABLED",
+  lambda: "ENABLED",
+  lambdaCode: "DISABLED",
+  codeRepository: "DISABLED",
+};
+const SCAN_TYPE_KEYS: Record<string, string> = {
+  EC2: "ec2",
+  ECR: "ecr",
+  LAMBDA: "lambda",
+  LAMBDA_CODE: "lambdaCode",
+  CODE_REPOSITORY: "codeRepository",
+};
+const TYPE_SCAN_KEY: Record<string, string> = {
+  AWS_EC2_INSTANCE: "ec2",
+  AWS_ECR_CONTAINER_IMAGE: "ecr",
+  AWS_ECR_REPOSITORY: "ecr",
+  AWS_LAMBDA_FUNCTION: "lambda",
+};
+
+const SCAN_BATCH = 500;
+/** Rows one ListFindings call examines at most before returning a page (maybe short) and a token. */
+const MAX_ROWS_PER_PAGE = 20_000;
+
+/** The lookup keys matching uses for a package: its own name and its source package's. */
+export function packageKeys(packages: readonly Package[], os?: OsInfo): Set<string> {
+  const keys = new Set<string>();
+  for (const p of packages) {
+    const eco =
+      p.ecosystem ?? (p.type === "deb" || p.type === "rpm" || p.type === "apk" ? os?.ecosystem : undefined);
+    if (!eco) continue;
+    const e = normalizeEcosystem(eco);
+    keys.add(`${e}\0${normalizePackageName(e, p.name)}`);
+    if (p.source?.name) keys.add(`${e}\0${normalizePackageName(e, p.source.name)}`);
+  }
+  return keys;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+interface PageToken {
+  /** Sort column value and finding ARN of the last row returned. */
+  v: string | number;
+  a: string;
+  /** Hash of the query the token belongs to. */
+  q: string;
+}
+
+function queryHash(accountId: string, q: ListFindingsQuery): string {
+  return createHash("sha256")
+    .update(JSON.stringify([accountId, q.criteria ?? {}, q.sort ?? null]))
+    .digest("base64url")
+    .slice(0, 16);
+}
+
+export function decodeToken(token: string, expectHash: string): PageToken {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw validation("nextToken: not a token this API issued", [
+      { name: "nextToken", message: "invalid token" },
+    ]);
+  }
+  const t = parsed as Partial<PageToken>;
+  if (
+    !t ||
+    typeof t !== "object" ||
+    typeof t.a !== "string" ||
+    (typeof t.v !== "string" && typeof t.v !== "number") ||
+    typeof t.q !== "string"
+  ) {
+    throw validation("nextToken: not a token this API issued", [
+      { name: "nextToken", message: "invalid token" },
+    ]);
+  }
+  if (t.q !== expectHash) {
+    throw validation("nextToken: belongs to a different query (filter or sort changed)", [
+      { name: "nextToken", message: "token does not match the request" },
+    ]);
+  }
+  return t as PageToken;
+}
+
+export const encodeToken = (t: PageToken) => Buffer.from(JSON.stringify(t)).toString("base64url");
+
+/**
+ * The service core: accounts, keys, resources and their inventories, the findings lifecycle,
+ * filters, and re-evaluation after advisory updates. Every method is scoped to an account.
+ */
+export class VigilService {
+  readonly db: ServiceDb;
+  private readonly keyCache = new Map<string, { accountId: string; secret: string; readOnly: boolean }>();
+  private readonly suppressCache = new Map<string, FilterRecord[]>();
+  private reevaluating: Promise<ReevaluationResult> | undefined;
+
+  constructor(
+    readonly database: ServiceDatabase,
+    readonly advisories: AdvisoryStore,
+    private readonly masterKey: Buffer,
+    readonly options: { region: string; now?: () => number },
+  ) {
+    this.db = database.db;
+  }
+
+  now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  async audit(p: Principal, action: string, target: string, detail: unknown = {}): Promise<void> {
+    await this.db
+      .insertInto("audit_log")
+      .values({
+        account_id: p.accountId,
+        principal: p.id,
+        action,
+        target,
+        detail: JSON.stringify(detail),
+        at: this.now(),
+      })
+      .execute();
+  }
+
+  async auditLog(accountId: string, limit = 100) {
+    return this.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+  }
+
+  // --- accounts and keys -------------------------------------------------------------------
+
+  async ensureAccount(accountId: string): Promise<void> {
+    if (!isAccountId(accountId)) throw validation(`account id ${accountId}: must be 12 digits`);
+    const now = this.now();
+    await this.db
+      .insertInto("accounts")
+      .values({
+        account_id: accountId,
+        resource_status: JSON.stringify(DEFAULT_RESOURCE_STATUS),
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column("account_id").doNothing())
+      .execute();
+  }
+
+  async resourceStatus(accountId: string): Promise<Record<string, string> | undefined> {
+    const row = await this.db
+      .selectFrom("accounts")
+      .select("resource_status")
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    return row
+      ? { ...DEFAULT_RESOURCE_STATUS, ...(JSON.parse(row.resource_status) as Record<string, string>) }
+      : undefined;
+  }
+
+  /** Enables or disables scan types; disabling closes the open findings of those resources. */
+  async setScanTypes(p: Principal, accountId: string, types: string[], status: "ENABLED" | "DISABLED") {
+    await this.ensureAccount(accountId);
+    const current = (await this.resourceStatus(accountId))!;
+    for (const t of types) current[SCAN_TYPE_KEYS[t]!] = status;
+    const now = this.now();
+    await this.db
+      .updateTable("accounts")
+      .set({ resource_status: JSON.stringify(current), updated_at: now })
+      .where("account_id", "=", accountId)
+      .execute();
+    if (status === "DISABLED") {
+      const resourceTypes = RESOURCE_TYPES.filter((rt) =>
+        types.some((t) => SCAN_TYPE_KEYS[t] === TYPE_SCAN_KEY[rt]),
+      );
+      if (resourceTypes.length > 0) {
+        await this.db
+          .updateTable("findings")
+          .set({ status: "CLOSED", open: 0, updated_at: now })
+          .where("account_id", "=", accountId)
+          .where("resource_type", "in", resourceTypes)
+          .where("open", "=", 1)
+          .execute();
+        await this.db
+          .updateTable("resources")
+          .set({ scan_status: "INACTIVE", scan_status_reason: "SCAN_TYPE_DISABLED", active_findings: 0 })
+          .where("account_id", "=", accountId)
+          .where("resource_type", "in", resourceTypes)
+          .execute();
+      }
+    }
+    await this.audit(p, status === "ENABLED" ? "Enable" : "Disable", accountId, { resourceTypes: types });
+    return current;
+  }
+
+  async createKey(
+    accountId: string,
+    options: { readOnly?: boolean; description?: string; principal?: string } = {},
+  ): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    await this.ensureAccount(accountId);
+    const accessKeyId = newAccessKeyId();
+    const secretAccessKey = newSecretAccessKey();
+    await this.db
+      .insertInto("access_keys")
+      .values({
+        access_key_id: accessKeyId,
+        account_id: accountId,
+        secret_sealed: seal(this.masterKey, secretAccessKey),
+        read_only: options.readOnly ? 1 : 0,
+        description: options.description ?? null,
+        created_at: this.now(),
+        last_used_at: null,
+      })
+      .execute();
+    await this.audit(
+      { accountId, id: options.principal ?? "cli", readOnly: false },
+      "CreateAccessKey",
+      accessKeyId,
+      { readOnly: !!options.readOnly },
+    );
+    return { accessKeyId, secretAccessKey };
+  }
+
+  async listKeys(accountId?: string) {
+    let q = this.db
+      .selectFrom("access_keys")
+      .select(["access_key_id", "account_id", "read_only", "description", "created_at", "last_used_at"]);
+    if (accountId) q = q.where("account_id", "=", accountId);
+    return q.orderBy("created_at").execute();
+  }
+
+  async deleteKey(accessKeyId: string, principal = "cli"): Promise<boolean> {
+    const row = await this.db
+      .deleteFrom("access_keys")
+      .where("access_key_id", "=", accessKeyId)
+      .returning("account_id")
+      .executeTakeFirst();
+    this.keyCache.delete(accessKeyId);
+    if (row)
+      await this.audit(
+        { accountId: row.account_id, id: principal, readOnly: false },
+        "DeleteAccessKey",
+        accessKeyId,
+      );
+    return !!row;
+  }
+
+  /** The account, secret and permissions of an access key, for signature checks. */
+  async resolveKey(accessKeyId: string) {
+    const hit = this.keyCache.get(accessKeyId);
+    if (hit) return hit;
+    const row = await this.db
+      .selectFrom("access_keys")
+      .select(["account_id", "secret_sealed", "read_only"])
+      .where("access_key_id", "=", accessKeyId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const key = {
+      accountId: row.account_id,
+      secret: unseal(this.masterKey, row.secret_sealed),
+      readOnly: row.read_only === 1,
+    };
+    this.keyCache.set(accessKeyId, key);
+    return key;
+  }
+
+  async getConfiguration(accountId: string): Promise<Record<string, unknown>> {
+    const row = await this.db
+      .selectFrom("configurations")
+      .select("body")
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.body) as Record<string, unknown>) : {};
+  }
+
+  async updateConfiguration(p: Principal, body: Record<string, unknown>): Promise<void> {
+    const now = this.now();
+    const merged = { ...(await this.getConfiguration(p.accountId)), ...body, updatedAt: now };
+    await this.db
+      .insertInto("configurations")
+      .values({ account_id: p.accountId, body: JSON.stringify(merged), updated_at: now })
+      .onConflict((oc) =>
+        oc.column("account_id").doUpdateSet({ body: JSON.stringify(merged), updated_at: now }),
+      )
+      .execute();
+    await this.audit(p, "UpdateConfiguration", p.accountId, body);
+  }
+
+  // --- inventory and the findings lifecycle ------------------------------------------------
+
+  /**
+   * Stores a resource's inventory and reconciles its findings: new ones open (ACTIVE, or
+   * SUPPRESSED by a filter), present ones are observed again, missing ones close.
+   */
+  async submitInventory(
+    p: Principal,
+    resource: SubmittedResource,
+    inventory: SubmittedInventory,
+  ): Promise<ReconcileResult> {
+    if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    await this.ensureAccount(p.accountId);
+    const status = (await this.resourceStatus(p.accountId))!;
+    const scanKey = TYPE_SCAN_KEY[resource.type];
+    if (scanKey && status[scanKey] !== "ENABLED") {
+      throw denied(
+        `scanning of ${resource.type} resources is disabled for account ${p.accountId}; call Enable first`,
+      );
+    }
+    const now = this.now();
+    const region = resource.region ?? this.options.region;
+    const normalized = {
+      os: inventory.os,
+      packages: [...inventory.packages].sort(
+        (a, b) =>
+          a.location.localeCompare(b.location) ||
+          a.name.localeCompare(b.name) ||
+          a.version.localeCompare(b.version),
+      ),
+    };
+    const json = JSON.stringify(normalized);
+    const hash = createHash("sha256").update(json).digest("hex");
+    const keys = packageKeys(normalized.packages, normalized.os);
+    const existing = await this.db
+      .selectFrom("resources")
+      .select(["first_seen_at"])
+      .where("account_id", "=", p.accountId)
+      .where("resource_id", "=", resource.id)
+      .executeTakeFirst();
+    const resourceRow = {
+      account_id: p.accountId,
+      resource_id: resource.id,
+      region,
+      resource_type: resource.type,
+      tags: JSON.stringify(resource.tags ?? {}),
+      details: JSON.stringify(resource.details ?? {}),
+      scan_status: "ACTIVE",
+      scan_status_reason: "SUCCESSFUL",
+      first_seen_at: existing?.first_seen_at ?? now,
+      last_scanned_at: now,
+      active_findings: 0,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("resources")
+        .values(resourceRow)
+        .onConflict((oc) =>
+          oc.columns(["account_id", "resource_id"]).doUpdateSet({
+            region,
+            resource_type: resource.type,
+            tags: resourceRow.tags,
+            details: resourceRow.details,
+            scan_status: "ACTIVE",
+            scan_status_reason: "SUCCESSFUL",
+            last_scanned_at: now,
+          }),
+        )
+        .execute();
+      const inv = {
+        account_id: p.accountId,
+        resource_id: resource.id,
+        content_hash: hash,
+        body: gzipSync(json),
+        package_count: normalized.packages.length,
+        submitted_at: now,
+      };
+      await trx
+        .insertInto("inventories")
+        .values(inv)
+        .onConflict((oc) =>
+          oc.columns(["account_id", "resource_id"]).doUpdateSet({
+            content_hash: hash,
+            body: inv.body,
+            package_count: inv.package_count,
+            submitted_at: now,
+          }),
+        )
+        .execute();
+      await trx
+        .deleteFrom("resource_packages")
+        .where("account_id", "=", p.accountId)
+        .where("resource_id", "=", resource.id)
+        .execute();
+      const rows = [...keys].map((k) => {
+        const [ecosystem, name] = k.split("\0") as [string, string];
+        return { ecosystem, name, account_id: p.accountId, resource_id: resource.id };
+      });
+      for (const part of chunks(rows, SCAN_BATCH))
+        await trx.insertInto("resource_packages").values(part).execute();
+    });
+    const findingResource: FindingResource = {
+      type: resource.type,
+      id: resource.id,
+      partition: "vigil",
+      region,
+      ...(resource.tags && Object.keys(resource.tags).length ? { tags: resource.tags } : {}),
+      ...(resource.details ? { details: resource.details } : {}),
+    };
+    return this.reconcile(p.accountId, findingResource, normalized, { observed: true, now });
+  }
+
+  /** Matches an inventory and brings the resource's stored findings in line with the result. */
+  private async reconcile(
+    accountId: string,
+    resource: FindingResource,
+    inventory: SubmittedInventory,
+    opts: { observed: boolean; now: number },
+  ): Promise<ReconcileResult> {
+    const now = opts.now;
+    const packages = inventory.packages.map((pkg) =>
+      pkg.ecosystem ||
+      !inventory.os?.ecosystem ||
+      !(pkg.type === "deb" || pkg.type === "rpm" || pkg.type === "apk")
+        ? pkg
+        : { ...pkg, ecosystem: inventory.os.ecosystem },
+    );
+    const { matches } = matchInventory(packages, this.advisories);
+    const ctx = {
+      accountId,
+      region: resource.region,
+      resource,
+      now: new Date(now).toISOString(),
+      ...(inventory.os ? { os: inventory.os } : {}),
+    };
+    const fresh = new Map<string, Finding>();
+    for (const m of matches) {
+      const f = toFinding(m, this.advisories, ctx);
+      fresh.set(f.findingArn, f);
+    }
+    const suppressors = await this.suppressFilters(accountId);
+    const result: ReconcileResult = {
+      resourceId: resource.id,
+      opened: 0,
+      closed: 0,
+      changed: 0,
+      unchanged: 0,
+      active: 0,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      const stored = await trx
+        .selectFrom("findings")
+        .select(["finding_arn", "open", "status", "suppressed_by", "body", "first_observed_at"])
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", resource.id)
+        .execute();
+      const byArn = new Map(stored.map((r) => [r.finding_arn, r]));
+      const inserts: ReturnType<typeof findingRow>[] = [];
+      const observedAgain: string[] = [];
+      for (const [arn, f] of fresh) {
+        const prev = byArn.get(arn);
+        const suppressedBy =
+          suppressors.find((flt) => findingMatches({ ...f, status: "ACTIVE" }, flt.criteria))?.arn ?? null;
+        const status = suppressedBy ? "SUPPRESSED" : "ACTIVE";
+        if (!prev) {
+          inserts.push(
+            findingRow(f, { status, first: now, last: now, updated: now, suppressedBy, open: true }),
+          );
+          result.opened++;
+          continue;
+        }
+        const body = findingBody(f);
+        if (prev.open === 1 && prev.body === body && prev.suppressed_by === suppressedBy) {
+          result.unchanged++;
+          if (opts.observed) observedAgain.push(arn);
+          continue;
+        }
+        if (prev.open === 1) result.changed++;
+        else result.opened++;
+        await trx
+          .updateTable("findings")
+          .set({
+            ...findingColumns(f),
+            status,
+            suppressed_by: suppressedBy,
+            open: 1,
+            body,
+            updated_at: now,
+            ...(opts.observed || prev.open === 0 ? { last_observed_at: now } : {}),
+          })
+          .where("finding_arn", "=", arn)
+          .execute();
+      }
+      for (const part of chunks(inserts, 200)) await trx.insertInto("findings").values(part).execute();
+      for (const part of chunks(observedAgain, SCAN_BATCH)) {
+        await trx
+          .updateTable("findings")
+          .set({ last_observed_at: now })
+          .where("finding_arn", "in", part)
+          .execute();
+      }
+      const gone = stored.filter((r) => r.open === 1 && !fresh.has(r.finding_arn)).map((r) => r.finding_arn);
+      for (const part of chunks(gone, SCAN_BATCH)) {
+        await trx
+          .updateTable("findings")
+          .set({ status: "CLOSED", open: 0, updated_at: now })
+          .where("finding_arn", "in", part)
+          .execute();
+      }
+      result.closed = gone.length;
+      result.active = fresh.size;
+      await trx
+        .updateTable("resources")
+        .set({ active_findings: fresh.size })
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", resource.id)
+        .execute();
+    });
+    return result;
+  }
+
+  private async loadInventory(
+    accountId: string,
+    resourceId: string,
+  ): Promise<SubmittedInventory | undefined> {
+    const row = await this.db
+      .selectFrom("inventories")
+      .select("body")
+      .where("account_id", "=", accountId)
+      .where("resource_id", "=", resourceId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return JSON.parse(gunzipSync(row.body).toString("utf8")) as SubmittedInventory;
+  }
+
+  /** Re-runs matching for one stored resource against the current advisories. */
+  async reevaluateResource(
+    accountId: string,
+    resourceId: string,
+    now = this.now(),
+  ): Promise<ReconcileResult | undefined> {
+    const r = await this.db
+      .selectFrom("resources")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("resource_id", "=", resourceId)
+      .executeTakeFirst();
+    const inv = r && (await this.loadInventory(accountId, resourceId));
+    if (!r || !inv) return undefined;
+    const tags = JSON.parse(r.tags) as Record<string, string>;
+    const resource: FindingResource = {
+      type: r.resource_type as FindingResource["type"],
+      id: r.resource_id,
+      partition: "vigil",
+      region: r.region,
+      ...(Object.keys(tags).length ? { tags } : {}),
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    };
+    return this.reconcile(accountId, resource, inv, { observed: false, now });
+  }
+
+  /**
+   * Applies what advisory imports changed since the last call: the resources holding a changed
+   * package (through the resource_packages index) or a finding for a changed CVE are re-evaluated;
+   * nothing else is touched. Calls never overlap.
+   */
+  async reevaluate(): Promise<ReevaluationResult> {
+    while (this.reevaluating) await this.reevaluating.catch(() => undefined);
+    this.reevaluating = this.reevaluateOnce();
+    try {
+      return await this.reevaluating;
+    } finally {
+      this.reevaluating = undefined;
+    }
+  }
+
+  private async reevaluateOnce(): Promise<ReevaluationResult> {
+    const t0 = performance.now();
+    const cursorRow = await this.db
+      .selectFrom("service_state")
+      .select("value")
+      .where("key", "=", "advisory_seq")
+      .executeTakeFirst();
+    const cursor = cursorRow ? Number(cursorRow.value) : 0;
+    this.advisories.refresh();
+    const changes = this.advisories.changesSince(cursor);
+    const out: ReevaluationResult = {
+      changedKeys: changes.packages.length + changes.cves.length,
+      resources: 0,
+      opened: 0,
+      closed: 0,
+      changed: 0,
+      ms: 0,
+    };
+    const targets = new Set<string>();
+    for (const part of chunks(changes.packages, 200)) {
+      const rows = await this.db
+        .selectFrom("resource_packages")
+        .select(["account_id", "resource_id"])
+        .where((eb) =>
+          eb.or(part.map((k) => eb.and([eb("ecosystem", "=", k.ecosystem), eb("name", "=", k.name)]))),
+        )
+        .execute();
+      for (const r of rows) targets.add(`${r.account_id}\0${r.resource_id}`);
+    }
+    if (changes.cves.length > 0) {
+      // Few CVEs have findings: intersect the distinct ids held with the changed ones in memory.
+      const changed = new Set(changes.cves);
+      const held = await this.db.selectFrom("findings").select("vulnerability_id").distinct().execute();
+      const hit = held.map((h) => h.vulnerability_id).filter((v) => changed.has(v));
+      for (const part of chunks(hit, 200)) {
+        const rows = await this.db
+          .selectFrom("findings")
+          .select(["account_id", "resource_id"])
+          .distinct()
+          .where("vulnerability_id", "in", part)
+          .execute();
+        for (const r of rows) targets.add(`${r.account_id}\0${r.resource_id}`);
+      }
+    }
+    const now = this.now();
+    for (const t of targets) {
+      const [accountId, resourceId] = t.split("\0") as [string, string];
+      const r = await this.reevaluateResource(accountId, resourceId, now);
+      if (!r) continue;
+      out.resources++;
+      out.opened += r.opened;
+      out.closed += r.closed;
+      out.changed += r.changed;
+    }
+    await this.db
+      .insertInto("service_state")
+      .values({ key: "advisory_seq", value: String(changes.seq) })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: String(changes.seq) }))
+      .execute();
+    out.ms = performance.now() - t0;
+    return out;
+  }
+
+  // --- findings ------------------------------------------------------------------------------
+
+  /** One page of findings, keyset-paginated on (sort column, ARN). */
+  async listFindings(
+    accountId: string,
+    q: ListFindingsQuery,
+  ): Promise<{ findings: Finding[]; nextToken?: string }> {
+    const max = q.maxResults ?? 50;
+    const criteria = q.criteria ?? {};
+    const hash = queryHash(accountId, q);
+    const sortField = q.sort?.field ?? "SEVERITY";
+    const col = SORT_COLUMNS[sortField];
+    if (!col) throw validation(`sortCriteria.field: unknown field ${sortField}`);
+    const desc = (q.sort?.sortOrder ?? "DESC") === "DESC";
+    let after = q.nextToken ? decodeToken(q.nextToken, hash) : undefined;
+    const out: Finding[] = [];
+    let examined = 0;
+    for (;;) {
+      const rows: FindingRow[] = await this.db
+        .selectFrom("findings")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .where((eb) => {
+          const conds: Expression<SqlBool>[] = criteriaWhere(eb, criteria);
+          if (after) {
+            const v = after.v;
+            const a = after.a;
+            conds.push(
+              eb.or([
+                eb(col, desc ? "<" : ">", v),
+                eb.and([eb(col, "=", v), eb("finding_arn", desc ? "<" : ">", a)]),
+              ]),
+            );
+          }
+          return eb.and(conds);
+        })
+        .orderBy(col, desc ? "desc" : "asc")
+        .orderBy("finding_arn", desc ? "desc" : "asc")
+        .limit(Math.min(SCAN_BATCH, max + 1))
+        .execute();
+      for (const row of rows) {
+        examined++;
+        const f = rowToFinding(row);
+        if (!findingMatches(f, criteria)) {
+          after = { v: row[col] as string | number, a: row.finding_arn, q: hash };
+          continue;
+        }
+        if (out.length === max) {
+          return { findings: out, nextToken: encodeToken(after!) };
+        }
+        out.push(f);
+        after = { v: row[col] as string | number, a: row.finding_arn, q: hash };
+      }
+      if (rows.length < Math.min(SCAN_BATCH, max + 1)) return { findings: out };
+      if (examined >= MAX_ROWS_PER_PAGE) return { findings: out, nextToken: encodeToken(after!) };
+    }
+  }
+
+  /** Every finding of an account matching the criteria, in batches (reports, aggregations). */
+  async *findings(accountId: string, criteria: FilterCriteria = {}): AsyncGenerator<Finding> {
+    let after: string | undefined;
+    for (;;) {
+      let q = this.db
+        .selectFrom("findings")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .where((eb) => eb.and(criteriaWhere(eb, criteria)));
+      if (after) q = q.where("finding_arn", ">", after);
+      const rows = await q.orderBy("finding_arn").limit(2000).execute();
+      for (const row of rows) {
+        const f = rowToFinding(row);
+        if (findingMatches(f, criteria)) yield f;
+      }
+      if (rows.length < 2000) return;
+      after = rows[rows.length - 1]!.finding_arn;
+    }
+  }
+
+  async getFindings(accountId: string, arns: string[]): Promise<Map<string, Finding>> {
+    const out = new Map<string, Finding>();
+    for (const part of chunks(arns, SCAN_BATCH)) {
+      const rows = await this.db
+        .selectFrom("findings")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .where("finding_arn", "in", part)
+        .execute();
+      for (const r of rows) out.set(r.finding_arn, rowToFinding(r));
+    }
+    return out;
+  }
+
+  // --- filters and suppression -----------------------------------------------------------------
+
+  private filterArn(accountId: string): string {
+    return `arn:aws:inspector2:${this.options.region}:${accountId}:owner/${accountId}/filter/${randomUUID().replace(/-/g, "").slice(0, 16)}`;
+  }
+
+  private toFilter(r: {
+    arn: string;
+    account_id: string;
+    name: string;
+    action: string;
+    criteria: string;
+    description: string | null;
+    reason: string | null;
+    tags: string;
+    created_at: number;
+    updated_at: number;
+  }): FilterRecord {
+    return {
+      arn: r.arn,
+      ownerId: r.account_id,
+      name: r.name,
+      action: r.action as FilterRecord["action"],
+      criteria: JSON.parse(r.criteria) as FilterCriteria,
+      ...(r.description !== null ? { description: r.description } : {}),
+      ...(r.reason !== null ? { reason: r.reason } : {}),
+      tags: JSON.parse(r.tags) as Record<string, string>,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  async listFilters(
+    accountId: string,
+    opts: { arns?: string[]; action?: string } = {},
+  ): Promise<FilterRecord[]> {
+    let q = this.db.selectFrom("filters").selectAll().where("account_id", "=", accountId);
+    if (opts.arns?.length) q = q.where("arn", "in", opts.arns);
+    if (opts.action) q = q.where("action", "=", opts.action);
+    return (await q.orderBy("created_at").orderBy("arn").execute()).map((r) => this.toFilter(r));
+  }
+
+  private async suppressFilters(accountId: string): Promise<FilterRecord[]> {
+    let hit = this.suppressCache.get(accountId);
+    if (!hit) {
+      hit = await this.listFilters(accountId, { action: "SUPPRESS" });
+      this.suppressCache.set(accountId, hit);
+    }
+    return hit;
+  }
+
+  async createFilter(
+    p: Principal,
+    input: {
+      name: string;
+      action: "NONE" | "SUPPRESS";
+      criteria: FilterCriteria;
+      description?: string;
+      reason?: string;
+      tags?: Record<string, string>;
+    },
+  ): Promise<string> {
+    if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    if (Object.values(input.criteria).every((v) => !v || v.length === 0)) {
+      throw validation("filterCriteria: must set at least one field", [
+        { name: "filterCriteria", message: "empty" },
+      ]);
+    }
+    const dup = await this.db
+      .selectFrom("filters")
+      .select("arn")
+      .where("account_id", "=", p.accountId)
+      .where("name", "=", input.name)
+      .executeTakeFirst();
+    if (dup)
+      throw validation(`name: a filter named ${input.name} already exists`, [
+        { name: "name", message: "already exists" },
+      ]);
+    const arn = this.filterArn(p.accountId);
+    const now = this.now();
+    await this.db
+      .insertInto("filters")
+      .values({
+        arn,
+        account_id: p.accountId,
+        name: input.name,
+        action: input.action,
+        criteria: JSON.stringify(input.criteria),
+        description: input.description ?? null,
+        reason: input.reason ?? null,
+        tags: JSON.stringify(input.tags ?? {}),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    this.suppressCache.delete(p.accountId);
+    if (input.action === "SUPPRESS") await this.resuppress(p.accountId);
+    await this.audit(p, "CreateFilter", arn, input);
+    return arn;
+  }
+
+  async updateFilter(
+    p: Principal,
+    arn: string,
+    input: {
+      name?: string;
+      action?: "NONE" | "SUPPRESS";
+      criteria?: FilterCriteria;
+      description?: string;
+      reason?: string;
+    },
+  ): Promise<string> {
+    if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    const [prev] = await this.listFilters(p.accountId, { arns: [arn] });
+    if (!prev) throw notFound(`filter ${arn} not found`);
+    await this.db
+      .updateTable("filters")
+      .set({
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.action !== undefined ? { action: input.action } : {}),
+        ...(input.criteria !== undefined ? { criteria: JSON.stringify(input.criteria) } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        updated_at: this.now(),
+      })
+      .where("arn", "=", arn)
+      .execute();
+    this.suppressCache.delete(p.accountId);
+    await this.resuppress(p.accountId);
+    await this.audit(p, "UpdateFilter", arn, input);
+    return arn;
+  }
+
+  async deleteFilter(p: Principal, arn: string): Promise<string> {
+    if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    const res = await this.db
+      .deleteFrom("filters")
+      .where("account_id", "=", p.accountId)
+      .where("arn", "=", arn)
+      .executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw notFound(`filter ${arn} not found`);
+    this.suppressCache.delete(p.accountId);
+    await this.resuppress(p.accountId);
+    await this.audit(p, "DeleteFilter", arn);
+    return arn;
+  }
+
+  /**
+   * Recomputes which open findings are suppressed after a filter change: each open finding is
+   * SUPPRESSED by the first SUPPRESS filter it matches, otherwise ACTIVE. Only rows whose state
+   * changes are written (and get a new updatedAt).
+   */
+  private async resuppress(accountId: string): Promise<void> {
+    const filters = await this.suppressFilters(accountId);
+    const now = this.now();
+    let after = "";
+    for (;;) {
+      const rows = await this.db
+        .selectFrom("findings")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .where("open", "=", 1)
+        .where("finding_arn", ">", after)
+        .orderBy("finding_arn")
+        .limit(2000)
+        .execute();
+      const toActive: string[] = [];
+      const toSuppressed = new Map<string, string[]>();
+      for (const row of rows) {
+        const f = rowToFinding(row);
+        f.status = "ACTIVE";
+        const by = filters.find((flt) => findingMatches(f, flt.criteria))?.arn ?? null;
+        if (by === row.suppressed_by) continue;
+        if (by === null) toActive.push(row.finding_arn);
+        else toSuppressed.set(by, [...(toSuppressed.get(by) ?? []), row.finding_arn]);
+      }
+      for (const part of chunks(toActive, SCAN_BATCH)) {
+        await this.db
+          .updateTable("findings")
+          .set({ status: "ACTIVE", suppressed_by: null, updated_at: now })
+          .where("finding_arn", "in", part)
+          .execute();
+      }
+      for (const [by, arns] of toSuppressed) {
+        for (const part of chunks(arns, SCAN_BATCH)) {
+          await this.db
+            .updateTable("findings")
+            .set({ status: "SUPPRESSED", suppressed_by: by, updated_at: now })
+            .where("finding_arn", "in", part)
+            .execute();
+        }
+      }
+      if (rows.length < 2000) return;
+      after = rows[rows.length - 1]!.finding_arn;
+    }
+  }
+
+  // --- tags (filters are the taggable resources) ---------------------------------------------
+
+  private async filterForTags(accountId: string, arn: string) {
+    const row = await this.db
+      .selectFrom("filters")
+      .select(["tags"])
+      .where("account_id", "=", accountId)
+      .where("arn", "=", arn)
+      .executeTakeFirst();
+    if (!row) throw notFound(`resource ${arn} not found`);
+    return JSON.parse(row.tags) as Record<string, string>;
+  }
+
+  async listTags(accountId: string, arn: string): Promise<Record<string, string>> {
+    return this.filterForTags(accountId, arn);
+  }
+
+  async setTags(
+    p: Principal,
+    arn: string,
+    change: { add?: Record<string, string>; remove?: string[] },
+  ): Promise<void> {
+    if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    const tags = await this.filterForTags(p.accountId, arn);
+    Object.assign(tags, change.add ?? {});
+    for (const k of change.remove ?? []) delete tags[k];
+    if (Object.keys(tags).length > 50) throw validation("tags: at most 50 tags per resource");
+    await this.db
+      .updateTable("filters")
+      .set({ tags: JSON.stringify(tags) })
+      .where("arn", "=", arn)
+      .execute();
+    await this.audit(p, change.add ? "TagResource" : "UntagResource", arn, change);
+  }
+
+  // --- resources ---------------------------------------------------------------------------------
+
+  async resources(accountId: string) {
+    return this.db
+      .selectFrom("resources")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .orderBy("resource_id")
+      .execute();
+  }
+
+  async inventoryOf(accountId: string, resourceId: string) {
+    return this.loadInventory(accountId, resourceId);
+  }
+
+  async deleteResource(p: Principal, resourceId: string): Promise<void> {
+    if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("findings")
+        .set({ status: "CLOSED", open: 0, updated_at: now })
+        .where("account_id", "=", p.accountId)
+        .where("resource_id", "=", resourceId)
+        .where("open", "=", 1)
+        .execute();
+      await trx
+        .deleteFrom("resource_packages")
+        .where("account_id", "=", p.accountId)
+        .where("resource_id", "=", resourceId)
+        .execute();
+      await trx
+        .deleteFrom("inventories")
+        .where("account_id", "=", p.accountId)
+        .where("resource_id", "=", resourceId)
+        .execute();
+      await trx
+        .deleteFrom("resources")
+        .where("account_id", "=", p.accountId)
+        .where("resource_id", "=", resourceId)
+        .execute();
+    });
+    await this.audit(p, "DeleteResource", resourceId);
+  }
+
+  async counts(accountId?: string): Promise<{ resources: number; findings: number; open: number }> {
+    const c = async (table: "resources" | "findings", open = false) => {
+      let q = this.db.selectFrom(table).select(sql<number>`count(*)`.as("n"));
+      if (accountId) q = q.where("account_id", "=", accountId);
+      if (open) q = q.where(sql.ref("open"), "=", 1);
+      return Number((await q.executeTakeFirst())?.n ?? 0);
+    };
+    return {
+      resources: await c("resources"),
+      findings: await c("findings"),
+      open: await c("findings", true),
+    };
+  }
+}
+
+export { ServiceError };
