@@ -92,7 +92,9 @@ export class WriteStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.affectedKeys = db
-      .prepare<[string], [string, string]>("SELECT DISTINCT ecosystem, name FROM affected WHERE advisory_id = ?")
+      .prepare<[string], [string, string]>(
+        "SELECT DISTINCT ecosystem, name FROM affected WHERE advisory_id = ?",
+      )
       .raw();
     // The whole import is one transaction, so MAX(seq)+1 cannot race with another writer.
     this.recordChange = db.prepare<[string, string, string]>(
@@ -104,7 +106,8 @@ export class WriteStatements {
 
   /** Records that the packages an advisory names (before or after a change) need re-evaluation. */
   packagesChanged(advisoryId: string): void {
-    for (const [ecosystem, name] of this.affectedKeys.all(advisoryId)) this.recordChange.run("pkg", ecosystem, name);
+    for (const [ecosystem, name] of this.affectedKeys.all(advisoryId))
+      this.recordChange.run("pkg", ecosystem, name);
   }
 
   cveChanged(cveId: string): void {

@@ -12,6 +12,7 @@ import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
 import { useProxyFromEnvironment } from "./proxy.js";
 import { renderInventory, renderTable, summaryLine } from "./render.js";
+import { BOOTSTRAP_ACCOUNT, DEFAULT_PORT, keysCreate, serve, submitScan, withService } from "./serve.js";
 
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 an error. */
 export const EXIT_FINDINGS = 1;
@@ -110,6 +111,10 @@ export function buildProgram(): Command {
     .option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists", parseSeverity)
     .option("-o, --output <file>", "write the report to a file instead of stdout")
     .option(
+      "--submit <server>",
+      "send the inventory to a Vigil server (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
+    )
+    .option(
       "--layer <zip>",
       "a layer zip of a function package (repeatable; applied under /opt in order)",
       collect,
@@ -118,7 +123,7 @@ export function buildProgram(): Command {
     .action(
       async (
         target: string,
-        opts: { format: string; failOn?: Severity; output?: string; layer: string[] },
+        opts: { format: string; failOn?: Severity; output?: string; layer: string[]; submit?: string },
         cmd: Command,
       ) => {
         const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
@@ -135,6 +140,7 @@ export function buildProgram(): Command {
               progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
           });
           progress.stop();
+          if (opts.submit) process.stderr.write(await submitScan(opts.submit, result));
           const report = renderReport(result, opts.format);
           if (opts.output) writeFileSync(opts.output, report);
           else process.stdout.write(report);
@@ -240,7 +246,111 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command("serve")
+    .description("run the Vigil service: the inspector2 API over SQLite (default) or PostgreSQL")
+    .option("--database <url>", "postgres://user:pass@host:port/db (default: SQLite in the data directory)")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on", (v) => parsePort(v), DEFAULT_PORT)
+    .option("--region <name>", "region name used in ARNs", "local")
+    .option("--mirror <dir>", "load advisories from this mirror directory only (offline)")
+    .option("--fallback-mirror <dir>", "mirror directory used when the public feeds cannot be reached")
+    .option(
+      "--update-interval <minutes>",
+      "minutes between advisory updates (0: never)",
+      (v) => parseMinutes(v),
+      360,
+    )
+    .option("--no-update", "do not update advisories at start")
+    .action(
+      async (
+        opts: {
+          database?: string;
+          host: string;
+          port: number;
+          region: string;
+          mirror?: string;
+          fallbackMirror?: string;
+          updateInterval: number;
+          update: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const running = await serve({
+          dataDir: dataDirOf(cmd),
+          ...opts,
+          ...(opts.database ? { database: opts.database } : {}),
+          reevaluateInterval: 30,
+        });
+        await new Promise<void>((done) => {
+          const stop = () => {
+            process.stderr.write("stopping …\n");
+            void running.close().then(done);
+          };
+          process.removeAllListeners("SIGINT");
+          process.removeAllListeners("SIGTERM");
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+      },
+    );
+
+  const keys = program.command("keys").description("access keys for the API (AWS Signature V4)");
+  keys
+    .command("create")
+    .description("issue an access key for an account; the secret is printed once")
+    .requiredOption("--account <id>", "12-digit account id", BOOTSTRAP_ACCOUNT)
+    .option("--read-only", "the key may only read")
+    .option("--description <text>", "what the key is for")
+    .option("--database <url>", "the service database (default: SQLite in the data directory)")
+    .action(
+      async (
+        opts: { account: string; readOnly?: boolean; description?: string; database?: string },
+        cmd: Command,
+      ) => {
+        process.stdout.write(await keysCreate(dataDirOf(cmd), opts));
+      },
+    );
+  keys
+    .command("list")
+    .description("list access keys (never their secrets)")
+    .option("--account <id>", "only this account's keys")
+    .option("--database <url>", "the service database (default: SQLite in the data directory)")
+    .action(async (opts: { account?: string; database?: string }, cmd: Command) => {
+      const rows = await withService(dataDirOf(cmd), opts.database, (s) => s.listKeys(opts.account));
+      for (const k of rows) {
+        process.stdout.write(
+          `${k.access_key_id}  ${k.account_id}  ${k.read_only ? "read-only " : "read-write"}  ${new Date(k.created_at).toISOString()}  ${k.description ?? ""}\n`,
+        );
+      }
+    });
+  keys
+    .command("delete")
+    .description("revoke an access key")
+    .argument("<accessKeyId>")
+    .option("--database <url>", "the service database (default: SQLite in the data directory)")
+    .action(async (id: string, opts: { database?: string }, cmd: Command) => {
+      const ok = await withService(dataDirOf(cmd), opts.database, (s) =>
+        s.deleteKey(id, `cli:${process.env["USER"] ?? "unknown"}`),
+      );
+      if (!ok) throw new UsageError(`no access key ${id}`);
+      process.stdout.write(`deleted ${id}\n`);
+    });
+
   return program;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError("expected a port number 0–65535");
+  return n;
+}
+
+function parseMinutes(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected minutes ≥ 0");
+  return n;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Expression, SqlBool } from "kysely";
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import type { FindingsTable, ServiceTables } from "../db/service/schema.js";
 import type { Finding } from "../findings/finding.js";
 import { severityRank } from "../scoring/cvss.js";

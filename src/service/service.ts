@@ -4,7 +4,7 @@ import { type Expression, type SqlBool, sql } from "kysely";
 import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
 import type { AdvisoryStore } from "../advisories/store.js";
 import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
-import type { Inventory, OsInfo, Package } from "../extractors/types.js";
+import type { OsInfo, Package } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
 import { matchInventory } from "../matching/match.js";
 import { criteriaWhere, type FilterCriteria, findingMatches, SORT_COLUMNS } from "./criteria.js";

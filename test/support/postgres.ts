@@ -12,7 +12,8 @@ export interface TestPostgres {
 
 function binDir(): string {
   const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) throw new Error("PostgreSQL is not installed (Debian package `postgresql`; see .ci/apt-packages)");
+  if (!existsSync(root))
+    throw new Error("PostgreSQL is not installed (Debian package `postgresql`; see .ci/apt-packages)");
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
   return join(root, versions[0]!, "bin");
 }

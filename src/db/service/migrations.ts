@@ -122,7 +122,11 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .on("findings")
           .columns(["account_id", "status", "severity_rank"])
           .execute();
-        await db.schema.createIndex("findings_by_vulnerability").on("findings").column("vulnerability_id").execute();
+        await db.schema
+          .createIndex("findings_by_vulnerability")
+          .on("findings")
+          .column("vulnerability_id")
+          .execute();
         await db.schema
           .createTable("filters")
           .addColumn("arn", "text", (c) => c.primaryKey())
@@ -164,7 +168,11 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .addColumn("detail", "text", (c) => c.notNull())
           .addColumn("at", "bigint", (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("audit_log_by_account").on("audit_log").columns(["account_id", "at"]).execute();
+        await db.schema
+          .createIndex("audit_log_by_account")
+          .on("audit_log")
+          .columns(["account_id", "at"])
+          .execute();
         await db.schema
           .createTable("service_state")
           .addColumn("key", "text", (c) => c.primaryKey())
@@ -183,7 +191,11 @@ class InlineProvider implements MigrationProvider {
 }
 
 /** Brings the service schema up to date; refuses a database migrated by newer code. */
-export async function migrateService(db: Kysely<unknown>, dialect: ServiceDialect, label: string): Promise<void> {
+export async function migrateService(
+  db: Kysely<unknown>,
+  dialect: ServiceDialect,
+  label: string,
+): Promise<void> {
   const migrator = new Migrator({ db, provider: new InlineProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -35,10 +35,15 @@ export function redactUrl(url: string): string {
  * Opens the service database: `<dataDir>/vigil.db` (SQLite, WAL) unless `url` names a PostgreSQL
  * server (`postgres://user:pass@host:port/db`). The schema is migrated before returning.
  */
-export async function openServiceDatabase(options: { dataDir: string; url?: string }): Promise<ServiceDatabase> {
+export async function openServiceDatabase(options: {
+  dataDir: string;
+  url?: string;
+}): Promise<ServiceDatabase> {
   const url = options.url;
   if (url && !/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error(`--database ${redactUrl(url)}: expected a postgres:// URL (SQLite is the default; omit --database)`);
+    throw new Error(
+      `--database ${redactUrl(url)}: expected a postgres:// URL (SQLite is the default; omit --database)`,
+    );
   }
   if (url) {
     const label = redactUrl(url);

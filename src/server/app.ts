@@ -1,0 +1,167 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { Finding } from "../findings/finding.js";
+import { ServiceError, validation } from "../service/errors.js";
+import type { Exports } from "../service/exports.js";
+import type { Principal, VigilService } from "../service/service.js";
+import { type Operation, operations } from "./operations.js";
+import { describeZodIssue } from "./shapes.js";
+import { parseAuthorization, verifySignature } from "./sigv4.js";
+
+export interface AppOptions {
+  service: VigilService;
+  exports: Exports;
+  /** Largest request body accepted, bytes. */
+  bodyLimit?: number;
+  logger?: boolean;
+}
+
+/** JSON with Date values as epoch seconds, the restJson1 timestamp format. */
+export function toWireJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() / 1000 : v;
+  });
+}
+
+function sendError(reply: FastifyReply, e: ServiceError): FastifyReply {
+  return reply
+    .code(e.status)
+    .header("x-amzn-ErrorType", e.type)
+    .header("content-type", "application/json")
+    .send(toWireJson({ message: e.message, ...e.extra }));
+}
+
+export interface RequestContext {
+  principal: Principal;
+  body: Record<string, unknown>;
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  service: VigilService;
+  exports: Exports;
+}
+
+/**
+ * The HTTP front: inspector2 operations on their restJson1 paths, the inspector-scan ScanSbom
+ * operation, and Vigil's native inventory endpoint. Every request is SigV4-verified; bodies are
+ * parsed here (not by the framework) so malformed JSON becomes a ValidationException.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const bodyLimit = options.bodyLimit ?? 64 << 20;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 4096 },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _req, reply) => {
+    if (err instanceof ServiceError) return sendError(reply, err);
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendError(
+        reply,
+        validation(`request body: larger than the ${bodyLimit} byte limit`, [
+          { name: "body", message: "too large" },
+        ]),
+      );
+    }
+    if (err.statusCode && err.statusCode < 500) {
+      return sendError(reply, validation(`request: ${err.message}`));
+    }
+    reply.log.error(err);
+    return sendError(
+      reply,
+      new ServiceError("InternalServerException", "internal error; see the server log"),
+    );
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(
+      reply,
+      new ServiceError("ResourceNotFoundException", `no operation at ${req.method} ${req.url.split("?")[0]}`),
+    ),
+  );
+
+  const authenticate = async (req: FastifyRequest): Promise<Principal> => {
+    const auth = parseAuthorization(req.headers.authorization);
+    const key = await options.service.resolveKey(auth.accessKeyId);
+    if (!key) {
+      throw new ServiceError(
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+      );
+    }
+    await verifySignature(
+      {
+        method: req.method,
+        rawPath: req.url,
+        query: req.query as Record<string, string | string[]>,
+        headers: req.headers,
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      },
+      auth,
+      key.secret,
+    );
+    return { accountId: key.accountId, id: auth.accessKeyId, readOnly: key.readOnly };
+  };
+
+  const route = (op: Operation) => {
+    app.route({
+      method: op.method,
+      url: op.path,
+      handler: async (req, reply) => {
+        const principal = await authenticate(req);
+        if (op.writes && principal.readOnly) {
+          throw new ServiceError(
+            "AccessDeniedException",
+            `access key ${principal.id} is read-only; ${op.name} changes state`,
+          );
+        }
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        let json: unknown = {};
+        if (raw.length > 0) {
+          try {
+            json = JSON.parse(raw.toString("utf8"));
+          } catch (e) {
+            throw new ServiceError(
+              "ValidationException",
+              `request body: not valid JSON (${(e as Error).message})`,
+              {
+                reason: "CANNOT_PARSE",
+              },
+            );
+          }
+        }
+        if (json === null || typeof json !== "object" || Array.isArray(json)) {
+          throw new ServiceError("ValidationException", "request body: must be a JSON object", {
+            reason: "CANNOT_PARSE",
+          });
+        }
+        let body: Record<string, unknown> = json as Record<string, unknown>;
+        if (op.input) {
+          const parsed = (op.input as z.ZodType).safeParse(json);
+          if (!parsed.success) {
+            const d = describeZodIssue(parsed.error);
+            throw validation(d.message, d.fields);
+          }
+          body = parsed.data as Record<string, unknown>;
+        }
+        const result = await op.handler({
+          principal,
+          body,
+          params: req.params as Record<string, string>,
+          query: req.query as Record<string, string | string[]>,
+          service: options.service,
+          exports: options.exports,
+        });
+        reply.header("content-type", "application/json");
+        return reply.code(200).send(toWireJson(result ?? {}));
+      },
+    });
+  };
+  for (const op of operations) route(op);
+  return app;
+}
+
+export type { Finding };

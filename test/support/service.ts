@@ -1,0 +1,105 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type AdvisoryStore, openAdvisoryStore } from "../../src/advisories/store.js";
+import { updateAdvisories } from "../../src/advisories/update.js";
+import { openServiceDatabase, type ServiceDatabase } from "../../src/db/service/open.js";
+import type { Package } from "../../src/extractors/types.js";
+import { buildApp } from "../../src/server/app.js";
+import { Exports } from "../../src/service/exports.js";
+import { loadMasterKey } from "../../src/service/keys.js";
+import { VigilService } from "../../src/service/service.js";
+import { makeZip, osvRecord, tempDir } from "../advisories/helpers.js";
+
+/** Two small PyPI advisories: requests < 2.31.0 (CVSS 9.8) and Flask < 2.2.5 (7.5). */
+export const TEST_ADVISORIES = [
+  osvRecord({
+    id: "PYSEC-TEST-1",
+    aliases: ["CVE-2099-0001"],
+    summary: "requests leaks credentials",
+    details: "requests before 2.31.0 forwards Proxy-Authorization headers to destination servers.",
+    affected: [
+      {
+        package: { ecosystem: "PyPI", name: "requests" },
+        ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.31.0" }] }],
+      },
+    ],
+    references: [{ type: "ADVISORY", url: "https://example.org/PYSEC-TEST-1" }],
+    severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
+  }),
+  osvRecord({
+    id: "PYSEC-TEST-2",
+    aliases: ["CVE-2099-0002"],
+    summary: "flask session fixation",
+    affected: [
+      {
+        package: { ecosystem: "PyPI", name: "Flask" },
+        ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.2.5" }] }],
+      },
+    ],
+    severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N" }],
+  }),
+];
+
+export function writePypiMirror(dir: string, records: string[]): void {
+  mkdirSync(join(dir, "osv", "PyPI"), { recursive: true });
+  writeFileSync(
+    join(dir, "osv", "PyPI", "all.zip"),
+    makeZip(records.map((r, i) => ({ name: `R-${i}.json`, data: r }))),
+  );
+}
+
+export const pypi = (name: string, version: string): Package => ({
+  name,
+  version,
+  type: "pypi",
+  ecosystem: "PyPI",
+  location: `/usr/lib/python3/dist-packages/${name}-${version}.dist-info/METADATA`,
+  extractor: "python-metadata",
+});
+
+export interface TestService {
+  url: string;
+  dataDir: string;
+  mirror: string;
+  service: VigilService;
+  exports: Exports;
+  store: AdvisoryStore;
+  database: ServiceDatabase;
+  close(): Promise<void>;
+}
+
+/** A real Vigil server on loopback (SQLite unless a PostgreSQL URL is given), advisories loaded. */
+export async function startTestService(
+  options: { databaseUrl?: string; bodyLimit?: number } = {},
+): Promise<TestService> {
+  const tmp = tempDir("api");
+  const mirror = join(tmp.path, "mirror");
+  const dataDir = join(tmp.path, "data");
+  writePypiMirror(mirror, TEST_ADVISORIES);
+  await updateAdvisories({ dataDir, mirror, feeds: ["osv:PyPI"] });
+  const store = openAdvisoryStore(dataDir);
+  const database = await openServiceDatabase({
+    dataDir,
+    ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
+  });
+  const service = new VigilService(database, store, loadMasterKey(dataDir), { region: "us-east-1" });
+  const exports = new Exports(service, join(dataDir, "reports"));
+  const app = buildApp({ service, exports, ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    url,
+    dataDir,
+    mirror,
+    service,
+    exports,
+    store,
+    database,
+    async close() {
+      await app.close();
+      await exports.idle();
+      await database.close();
+      store.close();
+      tmp.cleanup();
+    },
+  };
+}
