@@ -117,6 +117,8 @@ export async function verifySignature(
     credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
     sha256: Hash.bind(null, "sha256"),
     uriEscapePath: true,
+    // Sign exactly what the client signed: no x-amz-content-sha256 unless it sent one.
+    applyChecksum: false,
   });
   // The canonical URI escapes the path as sent (already escaped once), as the SDKs and CLI do.
   const [path] = req.rawPath.split("?");
