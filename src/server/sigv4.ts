@@ -68,6 +68,28 @@ export function parseAuthorization(value: string | undefined): ParsedAuthorizati
   };
 }
 
+/** Signers are reused per key and scope: each caches its derived signing keys. */
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(auth: ParsedAuthorization, secretAccessKey: string): SignatureV4 {
+  const id = `${auth.accessKeyId}\0${secretAccessKey}\0${auth.region}\0${auth.service}`;
+  let signer = signers.get(id);
+  if (!signer) {
+    if (signers.size > 10_000) signers.clear();
+    signer = new SignatureV4({
+      service: auth.service,
+      region: auth.region,
+      credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
+      sha256: Hash.bind(null, "sha256"),
+      uriEscapePath: true,
+      // Sign exactly what the client signed: no x-amz-content-sha256 unless it sent one.
+      applyChecksum: false,
+    });
+    signers.set(id, signer);
+  }
+  return signer;
+}
+
 /** Parses X-Amz-Date (yyyymmddThhmmssZ) to epoch milliseconds. */
 function amzDate(v: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(v);
@@ -111,15 +133,7 @@ export async function verifySignature(
       );
     headers[name] = v;
   }
-  const signer = new SignatureV4({
-    service: auth.service,
-    region: auth.region,
-    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
-    sha256: Hash.bind(null, "sha256"),
-    uriEscapePath: true,
-    // Sign exactly what the client signed: no x-amz-content-sha256 unless it sent one.
-    applyChecksum: false,
-  });
+  const signer = signerFor(auth, secretAccessKey);
   // The canonical URI escapes the path as sent (already escaped once), as the SDKs and CLI do.
   const [path] = req.rawPath.split("?");
   const request = new HttpRequest({
