@@ -6,6 +6,8 @@
  *     Wall time of whole processes (median of N), the ratio, and the package-set difference.
  *  2. Advisory import from the mirror and scan throughput, for the record (no peer runs offline
  *     with our data).
+ *  3. The service (bench/service.ts): ListFindings p50/p99 at 1,000,000 findings under 50 clients
+ *     on SQLite and PostgreSQL, and re-evaluation after one new advisory.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,7 +20,9 @@ import {
   imageFixture,
   repoRoot,
   trivyBinary,
+  vulndataDir,
 } from "../test/support/fixtures.js";
+import { benchService } from "./service.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const vigilBin = join(repoRoot, "dist/src/cli/bin.js");
@@ -202,5 +206,11 @@ function benchAdvisories(): Record<string, unknown> {
 }
 
 mkdirSync(cacheDir, { recursive: true });
-const results = { inventory: benchInventory(), image: benchImage(), advisories: benchAdvisories() };
+const results = {
+  inventory: benchInventory(),
+  image: benchImage(),
+  advisories: benchAdvisories(),
+  // The service bench reuses the rootfs the inventory bench built.
+  service: await benchService(vulndataDir, join(cacheDir, "bench-rootfs")),
+};
 process.stdout.write(JSON.stringify(results, null, 2) + "\n");

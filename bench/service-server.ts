@@ -15,5 +15,8 @@ const app = buildApp({ service, exports: new Exports(service, join(dataDir, "rep
 const address = await app.listen({ host: "127.0.0.1", port: 0 });
 process.send?.({ url: address });
 process.once("SIGTERM", () => {
-  void app.close().then(() => database.close()).then(() => process.exit(0));
+  void app
+    .close()
+    .then(() => database.close())
+    .then(() => process.exit(0));
 });

@@ -11,6 +11,7 @@ import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -28,10 +29,10 @@ import { loadMasterKey } from "../src/service/keys.js";
 import { packageKeys, VigilService } from "../src/service/service.js";
 import { makeZip, mirrorWith, osvRecord, zipEntries } from "../test/advisories/helpers.js";
 import { startPostgres } from "../test/support/postgres.js";
-import { gzipSync } from "node:zlib";
 
-const RESOURCES = Number(process.env["BENCH_RESOURCES"] ?? 10_000);
-const FINDINGS_PER_RESOURCE = 55;
+// The rootfs yields 80 findings per resource at most, so 12,500 resources make the 1,000,000 findings.
+const RESOURCES = Number(process.env["BENCH_RESOURCES"] ?? 12_500);
+const FINDINGS_PER_RESOURCE = 72;
 const VARIANTS = 25;
 const ACCOUNT = "100000000001";
 const MARKER = "vigil-bench-marker";
@@ -57,7 +58,13 @@ async function buildVariants(dataDir: string, rootfs: string): Promise<{ variant
   const store = openAdvisoryStore(dataDir, { readonly: true });
   const eco = inv.os?.ecosystem;
   const all = inv.packages.map((p) => (p.ecosystem || !eco ? p : { ...p, ecosystem: eco }));
-  const resource = { type: "AWS_EC2_INSTANCE" as const, id: "__RID__", partition: "vigil", region: "local", details: {} };
+  const resource = {
+    type: "AWS_EC2_INSTANCE" as const,
+    id: "__RID__",
+    partition: "vigil",
+    region: "local",
+    details: {},
+  };
   const ctx = { accountId: ACCOUNT, region: "local", resource, now: new Date().toISOString() };
   // Matches per package, to assemble inventories of about FINDINGS_PER_RESOURCE findings.
   const byPackage = all.map((p) => ({ p, n: matchInventory([p], store).matches.length }));
@@ -87,12 +94,23 @@ async function buildVariants(dataDir: string, rootfs: string): Promise<{ variant
   return { variants, os: inv.os };
 }
 
-async function seed(service: VigilService, variants: Variant[], os: unknown): Promise<{ findings: number; ms: number }> {
+async function seed(
+  service: VigilService,
+  variants: Variant[],
+  os: unknown,
+): Promise<{ findings: number; ms: number }> {
   const db = service.db;
   const t0 = performance.now();
   let total = 0;
   const now = Date.now();
-  const marker: Package = { name: MARKER, version: "1.0.0", type: "pypi", ecosystem: "PyPI", location: "/srv/app/requirements.txt", extractor: "requirements" };
+  const marker: Package = {
+    name: MARKER,
+    version: "1.0.0",
+    type: "pypi",
+    ecosystem: "PyPI",
+    location: "/srv/app/requirements.txt",
+    extractor: "requirements",
+  };
   for (let start = 0; start < RESOURCES; start += 100) {
     await db.transaction().execute(async (trx) => {
       for (let r = start; r < Math.min(RESOURCES, start + 100); r++) {
@@ -130,7 +148,11 @@ async function seed(service: VigilService, variants: Variant[], os: unknown): Pr
           const [ecosystem, name] = k.split("\0") as [string, string];
           return { ecosystem, name, account_id: ACCOUNT, resource_id: rid };
         });
-        for (let i = 0; i < keys.length; i += 500) await trx.insertInto("resource_packages").values(keys.slice(i, i + 500)).execute();
+        for (let i = 0; i < keys.length; i += 500)
+          await trx
+            .insertInto("resource_packages")
+            .values(keys.slice(i, i + 500))
+            .execute();
         const rows = variant.findings.map((t) => {
           const arn = `arn:aws:inspector2:local:${ACCOUNT}:finding/${findingKey(rid, t.vuln, t.pkg)}`;
           return {
@@ -146,7 +168,11 @@ async function seed(service: VigilService, variants: Variant[], os: unknown): Pr
             body: t.body.replace("__ARN__", arn).replace("__RID__", rid),
           };
         });
-        for (let i = 0; i < rows.length; i += 400) await trx.insertInto("findings").values(rows.slice(i, i + 400)).execute();
+        for (let i = 0; i < rows.length; i += 400)
+          await trx
+            .insertInto("findings")
+            .values(rows.slice(i, i + 400))
+            .execute();
         total += rows.length;
       }
     });
@@ -158,7 +184,12 @@ async function seed(service: VigilService, variants: Variant[], os: unknown): Pr
 /** Pre-signed ListFindings requests, one per sampled resource (signatures stay valid 15 minutes). */
 async function signedRequests(url: string, creds: { accessKeyId: string; secretAccessKey: string }) {
   const u = new URL(url);
-  const signer = new SignatureV4({ service: "inspector2", region: "us-east-1", credentials: creds, sha256: Hash.bind(null, "sha256") });
+  const signer = new SignatureV4({
+    service: "inspector2",
+    region: "us-east-1",
+    credentials: creds,
+    sha256: Hash.bind(null, "sha256"),
+  });
   const out = [];
   for (let i = 0; i < 500; i++) {
     const r = Math.floor((i * 7919) % RESOURCES);
@@ -179,14 +210,24 @@ async function signedRequests(url: string, creds: { accessKeyId: string; secretA
       body,
     });
     const signed = await signer.sign(req);
-    out.push({ method: "POST" as const, path: "/findings/list", headers: signed.headers as Record<string, string>, body });
+    out.push({
+      method: "POST" as const,
+      path: "/findings/list",
+      headers: signed.headers as Record<string, string>,
+      body,
+    });
   }
   return out;
 }
 
 async function load(url: string, creds: { accessKeyId: string; secretAccessKey: string }) {
   const requests = await signedRequests(url, creds);
-  const result = await autocannon({ url, connections: 50, duration: Number(process.env["BENCH_LOAD_SECONDS"] ?? 15), requests });
+  const result = await autocannon({
+    url,
+    connections: 50,
+    duration: Number(process.env["BENCH_LOAD_SECONDS"] ?? 15),
+    requests,
+  });
   return {
     requests: result.requests.total,
     rps: Math.round(result.requests.average),
@@ -197,15 +238,28 @@ async function load(url: string, creds: { accessKeyId: string; secretAccessKey: 
   };
 }
 
-function startServerProcess(dataDir: string, databaseUrl?: string): Promise<{ url: string; stop: () => void }> {
-  const child = fork(new URL("./service-server.js", import.meta.url), [dataDir, databaseUrl ?? ""], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+function startServerProcess(
+  dataDir: string,
+  databaseUrl?: string,
+): Promise<{ url: string; stop: () => void }> {
+  const child = fork(new URL("./service-server.js", import.meta.url), [dataDir, databaseUrl ?? ""], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
   return new Promise((resolve, reject) => {
-    child.once("message", (m) => resolve({ url: (m as { url: string }).url, stop: () => child.kill("SIGTERM") }));
+    child.once("message", (m) =>
+      resolve({ url: (m as { url: string }).url, stop: () => child.kill("SIGTERM") }),
+    );
     child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
   });
 }
 
-async function reevaluationAfterOneAdvisory(service: VigilService, dataDir: string, vulndata: string, tmp: string, label: string) {
+async function reevaluationAfterOneAdvisory(
+  service: VigilService,
+  dataDir: string,
+  vulndata: string,
+  tmp: string,
+  label: string,
+) {
   // Start from a settled cursor: the bulk-seeded findings are current.
   const store = service.advisories;
   store.refresh();
@@ -220,15 +274,28 @@ async function reevaluationAfterOneAdvisory(service: VigilService, dataDir: stri
     id: `PYSEC-BENCH-${label}`,
     aliases: ["CVE-2099-9999"],
     summary: "benchmark advisory",
-    affected: [{ package: { ecosystem: "PyPI", name: MARKER }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "1.0.1" }] }] }],
+    affected: [
+      {
+        package: { ecosystem: "PyPI", name: MARKER },
+        ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "1.0.1" }] }],
+      },
+    ],
     severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
   });
-  const mirror = mirrorWith(tmp, { "osv/PyPI/all.zip": makeZip([...entries, { name: `PYSEC-BENCH-${label}.json`, data: added }]) });
+  const mirror = mirrorWith(tmp, {
+    "osv/PyPI/all.zip": makeZip([...entries, { name: `PYSEC-BENCH-${label}.json`, data: added }]),
+  });
   const t0 = performance.now();
   await updateAdvisories({ dataDir, mirror, feeds: ["osv:PyPI"] });
   const importMs = performance.now() - t0;
   const r = await service.reevaluate();
-  return { importMs: Math.round(importMs), reevaluateMs: Math.round(r.ms), resources: r.resources, opened: r.opened, changedKeys: r.changedKeys };
+  return {
+    importMs: Math.round(importMs),
+    reevaluateMs: Math.round(r.ms),
+    resources: r.resources,
+    opened: r.opened,
+    changedKeys: r.changedKeys,
+  };
 }
 
 export async function benchService(vulndata: string, rootfs: string) {
@@ -242,7 +309,10 @@ export async function benchService(vulndata: string, rootfs: string) {
     process.stderr.write(
       `service bench: ${VARIANTS} package sets from ${rootfs}, ${variants.map((v) => v.findings.length).join("/")} findings each\n`,
     );
-    const out: Record<string, unknown> = { resources: RESOURCES, machine: `${(await import("node:os")).cpus().length} cores` };
+    const out: Record<string, unknown> = {
+      resources: RESOURCES,
+      machine: `${(await import("node:os")).cpus().length} cores`,
+    };
     const pg = await startPostgres();
     try {
       for (const [label, url] of [
@@ -264,7 +334,11 @@ export async function benchService(vulndata: string, rootfs: string) {
           server.stop();
         }
         const reevaluation = await reevaluationAfterOneAdvisory(service, dataDir, vulndata, tmp, label);
-        out[label] = { seeded: { findings: seeded.findings, ms: Math.round(seeded.ms) }, listFindings, reevaluation };
+        out[label] = {
+          seeded: { findings: seeded.findings, ms: Math.round(seeded.ms) },
+          listFindings,
+          reevaluation,
+        };
         process.stderr.write(`service bench (${label}): ${JSON.stringify(out[label])}\n`);
         await database.close();
         store.close();
