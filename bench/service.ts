@@ -327,7 +327,7 @@ export async function benchService(vulndata: string, rootfs: string) {
         await sql`ANALYZE`.execute(database.db);
         const creds = await service.createKey(ACCOUNT);
         const server = await startServerProcess(dataDir, url);
-        let listFindings;
+        let listFindings: Awaited<ReturnType<typeof load>>;
         try {
           listFindings = await load(server.url, creds);
         } finally {
