@@ -4,62 +4,22 @@
  * here, imported by the real update code, so the change log drives re-evaluation.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AdvisoryStore, openAdvisoryStore } from "../../src/advisories/store.js";
 import { updateAdvisories } from "../../src/advisories/update.js";
 import { openServiceDatabase, type ServiceDatabase } from "../../src/db/service/open.js";
-import type { Package } from "../../src/extractors/types.js";
 import { loadMasterKey } from "../../src/service/keys.js";
 import { type Principal, type SubmittedResource, VigilService } from "../../src/service/service.js";
-import { makeZip, osvRecord, tempDir } from "../advisories/helpers.js";
+import { tempDir } from "../advisories/helpers.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { pypi, TEST_ADVISORIES, writePypiMirror } from "../support/service.js";
 
 const ACCOUNT = "111122223333";
 const admin: Principal = { accountId: ACCOUNT, id: "test", readOnly: false };
 
-const advisoryA = osvRecord({
-  id: "PYSEC-TEST-1",
-  aliases: ["CVE-2099-0001"],
-  summary: "requests leaks credentials",
-  affected: [
-    {
-      package: { ecosystem: "PyPI", name: "requests" },
-      ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.31.0" }] }],
-    },
-  ],
-  severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
-});
-const advisoryB = osvRecord({
-  id: "PYSEC-TEST-2",
-  aliases: ["CVE-2099-0002"],
-  summary: "flask session fixation",
-  affected: [
-    {
-      package: { ecosystem: "PyPI", name: "Flask" },
-      ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.2.5" }] }],
-    },
-  ],
-  severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N" }],
-});
-
-function writeMirror(dir: string, records: string[]): void {
-  mkdirSync(join(dir, "osv", "PyPI"), { recursive: true });
-  writeFileSync(
-    join(dir, "osv", "PyPI", "all.zip"),
-    makeZip(records.map((r, i) => ({ name: `R-${i}.json`, data: r }))),
-  );
-}
-
-const pypi = (name: string, version: string): Package => ({
-  name,
-  version,
-  type: "pypi",
-  ecosystem: "PyPI",
-  location: `/usr/lib/python3/dist-packages/${name}-${version}.dist-info/METADATA`,
-  extractor: "python-metadata",
-});
+const [advisoryA, advisoryB] = TEST_ADVISORIES as [string, string];
+const writeMirror = writePypiMirror;
 
 const host = (i: number): SubmittedResource => ({
   id: `i-${String(i).padStart(17, "0")}`,
