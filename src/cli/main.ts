@@ -12,7 +12,15 @@ import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
 import { useProxyFromEnvironment } from "./proxy.js";
 import { renderInventory, renderTable, summaryLine } from "./render.js";
-import { BOOTSTRAP_ACCOUNT, DEFAULT_PORT, keysCreate, serve, submitScan, withService } from "./serve.js";
+import {
+  BOOTSTRAP_ACCOUNT,
+  DEFAULT_PORT,
+  keysCreate,
+  type ServeOptions,
+  serve,
+  submitScan,
+  withService,
+} from "./serve.js";
 
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 an error. */
 export const EXIT_FINDINGS = 1;
@@ -262,38 +270,19 @@ export function buildProgram(): Command {
       360,
     )
     .option("--no-update", "do not update advisories at start")
-    .action(
-      async (
-        opts: {
-          database?: string;
-          host: string;
-          port: number;
-          region: string;
-          mirror?: string;
-          fallbackMirror?: string;
-          updateInterval: number;
-          update: boolean;
-        },
-        cmd: Command,
-      ) => {
-        const running = await serve({
-          dataDir: dataDirOf(cmd),
-          ...opts,
-          ...(opts.database ? { database: opts.database } : {}),
-          reevaluateInterval: 30,
-        });
-        await new Promise<void>((done) => {
-          const stop = () => {
-            process.stderr.write("stopping …\n");
-            void running.close().then(done);
-          };
-          process.removeAllListeners("SIGINT");
-          process.removeAllListeners("SIGTERM");
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-        });
-      },
-    );
+    .action(async (opts: Omit<ServeOptions, "dataDir" | "reevaluateInterval">, cmd: Command) => {
+      const running = await serve({ dataDir: dataDirOf(cmd), ...opts, reevaluateInterval: 30 });
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.stderr.write("stopping …\n");
+          void running.close().then(done);
+        };
+        process.removeAllListeners("SIGINT");
+        process.removeAllListeners("SIGTERM");
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
 
   const keys = program.command("keys").description("access keys for the API (AWS Signature V4)");
   keys

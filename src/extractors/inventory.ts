@@ -18,6 +18,12 @@ interface Job {
 
 const OS_TYPES = new Set(["deb", "rpm", "apk"]);
 
+/** Fills an OS package's matching ecosystem from the detected OS ("Debian:12"), in place. */
+export function fillOsEcosystem(p: Package, os: OsInfo | undefined): Package {
+  if (!p.ecosystem && OS_TYPES.has(p.type) && os?.ecosystem) p.ecosystem = os.ecosystem;
+  return p;
+}
+
 /** Walks a tree once, runs every interested extractor on its files, and returns the inventory. */
 export async function inventory(tree: FileTree, options: InventoryOptions = {}): Promise<Inventory> {
   const extractors = options.extractors ?? allExtractors;
@@ -70,7 +76,7 @@ export async function inventory(tree: FileTree, options: InventoryOptions = {}):
   const os = osCandidates[0]?.os;
   const kept: Package[] = [];
   for (const p of packages) {
-    if (!p.ecosystem && OS_TYPES.has(p.type) && os?.ecosystem) p.ecosystem = os.ecosystem;
+    fillOsEcosystem(p, os);
     try {
       if (!p.purl) {
         const purl = purlOf(p, os);

@@ -87,7 +87,11 @@ export function sbomKind(doc: unknown): "cyclonedx" | "spdx" | undefined {
  * package's purl. Components without a purl, or of types Vigil does not match, are reported.
  */
 export function readSbom(text: string, location: string): Inventory {
-  const doc = parseJsonText(text);
+  return readSbomDocument(parseJsonText(text), location);
+}
+
+/** As readSbom, for a document already parsed (the API receives it inside a JSON body). */
+export function readSbomDocument(doc: unknown, location: string): Inventory {
   const kind = sbomKind(doc);
   if (!kind)
     throw new Error(`${location}: neither a CycloneDX BOM (bomFormat) nor an SPDX document (spdxVersion)`);

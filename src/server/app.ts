@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { z } from "zod";
-import type { Finding } from "../findings/finding.js";
 import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
 import type { Principal, VigilService } from "../service/service.js";
@@ -163,5 +162,3 @@ export function buildApp(options: AppOptions): FastifyInstance {
   for (const op of operations) route(op);
   return app;
 }
-
-export type { Finding };

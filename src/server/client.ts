@@ -19,15 +19,19 @@ export function credentialsFromEnv(env = process.env): Credentials {
   return { accessKeyId, secretAccessKey };
 }
 
-export async function signedFetch(
-  endpoint: string,
-  path: string,
-  body: unknown,
+export interface SignOptions {
+  service?: string;
+  region?: string;
+  method?: string;
+}
+
+/** The headers of a SigV4-signed request with a JSON payload (what the AWS SDKs send). */
+export async function signRequest(
+  url: URL,
+  payload: string | undefined,
   creds: Credentials,
-  options: { service?: string; region?: string; method?: string; rawBody?: string } = {},
-): Promise<{ status: number; json: Record<string, unknown>; errorType?: string }> {
-  const url = new URL(path, endpoint);
-  const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+  options: SignOptions = {},
+): Promise<Record<string, string>> {
   const request = new HttpRequest({
     method: options.method ?? "POST",
     protocol: url.protocol,
@@ -36,8 +40,8 @@ export async function signedFetch(
     path: url.pathname,
     headers: {
       host: url.host,
+      // content-length is left unsigned: HTTP clients (fetch, autocannon) set it themselves.
       "content-type": "application/json",
-      ...(payload !== undefined ? { "content-length": String(Buffer.byteLength(payload)) } : {}),
     },
     ...(payload !== undefined ? { body: payload } : {}),
   });
@@ -47,10 +51,21 @@ export async function signedFetch(
     credentials: creds,
     sha256: Hash.bind(null, "sha256"),
   });
-  const signed = await signer.sign(request);
+  return (await signer.sign(request)).headers as Record<string, string>;
+}
+
+export async function signedFetch(
+  endpoint: string,
+  path: string,
+  body: unknown,
+  creds: Credentials,
+  options: SignOptions & { rawBody?: string } = {},
+): Promise<{ status: number; json: Record<string, unknown>; errorType?: string }> {
+  const url = new URL(path, endpoint);
+  const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
   const res = await fetch(url, {
-    method: signed.method,
-    headers: signed.headers as Record<string, string>,
+    method: options.method ?? "POST",
+    headers: await signRequest(url, payload, creds, options),
     ...(payload !== undefined ? { body: payload } : {}),
   });
   const text = await res.text();

@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Advisory } from "../advisories/types.js";
 import { type Finding, toFinding } from "../findings/finding.js";
 import { toCycloneDx } from "../formats/cyclonedx.js";
-import { readSbom } from "../formats/sbom-input.js";
+import { readSbomDocument } from "../formats/sbom-input.js";
 import { matchInventory } from "../matching/match.js";
 import { aggregate } from "../service/aggregations.js";
 import type { FilterCriteria } from "../service/criteria.js";
@@ -57,26 +58,25 @@ async function enableDisable(ctx: RequestContext, status: "ENABLED" | "DISABLED"
   return { accounts, failedAccounts: failed };
 }
 
-/** Keyset-free pagination for small in-memory lists: the token is an offset bound to the query. */
-function page<T>(items: T[], maxResults: number, nextToken: string | undefined, queryKey: string) {
-  const start = nextToken ? Number(decodeToken(nextToken, queryKey).v) : 0;
+/**
+ * Offset pagination for lists built in memory (aggregations, coverage, filters). The token
+ * carries the offset and a hash of the request without its paging fields, so a token is only
+ * accepted for the query that issued it. `more` is `{ nextToken }` or `{}`, ready to spread.
+ */
+function page<T>(ctx: RequestContext, name: string, items: T[], defaultMax: number) {
+  const { nextToken: token, maxResults, ...rest } = ctx.body as { nextToken?: string; maxResults?: number };
+  const max = maxResults ?? defaultMax;
+  const key = `${name}:${createHash("sha256")
+    .update(JSON.stringify([ctx.principal.accountId, rest]))
+    .digest("base64url")
+    .slice(0, 22)}`;
+  const start = token ? Number(decodeToken(token, key).v) : 0;
   if (!Number.isInteger(start) || start < 0)
     throw validation("nextToken: invalid", [{ name: "nextToken", message: "invalid token" }]);
-  const slice = items.slice(start, start + maxResults);
-  const next =
-    start + maxResults < items.length
-      ? encodeToken({ v: start + maxResults, a: "", q: queryKey })
-      : undefined;
-  return { slice, nextToken: next };
+  const more =
+    start + max < items.length ? { nextToken: encodeToken({ v: start + max, a: "", q: key }) } : {};
+  return { slice: items.slice(start, start + max), more };
 }
-
-const queryKey = (name: string, accountId: string, body: Record<string, unknown>) => {
-  const { nextToken: _n, maxResults: _m, ...rest } = body;
-  return `${name}:${accountId}:${Buffer.from(JSON.stringify(rest)).toString("base64url").slice(0, 64)}`.slice(
-    0,
-    80,
-  );
-};
 
 async function collect(ctx: RequestContext, criteria: FilterCriteria = {}): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -467,13 +467,8 @@ export const operations: Operation[] = [
       const criteria: FilterCriteria = { findingStatus: [{ comparison: "EQUALS", value: "ACTIVE" }] };
       if (b.accountIds?.length) criteria["awsAccountId"] = b.accountIds;
       const responses = aggregate(b.aggregationType, b.aggregationRequest, await collect(ctx, criteria));
-      const { slice, nextToken } = page(
-        responses,
-        b.maxResults ?? 50,
-        b.nextToken,
-        queryKey("agg", ctx.principal.accountId, ctx.body),
-      );
-      return { aggregationType: b.aggregationType, responses: slice, ...(nextToken ? { nextToken } : {}) };
+      const { slice, more } = page(ctx, "agg", responses, 50);
+      return { aggregationType: b.aggregationType, responses: slice, ...more };
     },
   },
   {
@@ -489,13 +484,8 @@ export const operations: Operation[] = [
         nextToken?: string;
       };
       const all = await coverage(ctx, b.filterCriteria);
-      const { slice, nextToken } = page(
-        all,
-        b.maxResults ?? 100,
-        b.nextToken,
-        queryKey("cov", ctx.principal.accountId, ctx.body),
-      );
-      return { coveredResources: slice, ...(nextToken ? { nextToken } : {}) };
+      const { slice, more } = page(ctx, "cov", all, 100);
+      return { coveredResources: slice, ...more };
     },
   },
   {
@@ -536,13 +526,8 @@ export const operations: Operation[] = [
       const groups = [...counts]
         .sort((a, b2) => b2[1] - a[1] || a[0].localeCompare(b2[0]))
         .map(([groupKey, count]) => ({ groupKey, count }));
-      const { slice, nextToken } = page(
-        groups,
-        100,
-        b.nextToken,
-        queryKey("covstat", ctx.principal.accountId, ctx.body),
-      );
-      return { countsByGroup: slice, totalCounts: all.length, ...(nextToken ? { nextToken } : {}) };
+      const { slice, more } = page(ctx, "covstat", groups, 100);
+      return { countsByGroup: slice, totalCounts: all.length, ...more };
     },
   },
   {
@@ -618,13 +603,8 @@ export const operations: Operation[] = [
         ...(b.arns ? { arns: b.arns } : {}),
         ...(b.action ? { action: b.action } : {}),
       });
-      const { slice, nextToken } = page(
-        all,
-        b.maxResults ?? 100,
-        b.nextToken,
-        queryKey("filters", ctx.principal.accountId, ctx.body),
-      );
-      return { filters: slice.map(filterOut), ...(nextToken ? { nextToken } : {}) };
+      const { slice, more } = page(ctx, "filters", all, 100);
+      return { filters: slice.map(filterOut), ...more };
     },
   },
   {
@@ -785,9 +765,9 @@ export const operations: Operation[] = [
     writes: false,
     async handler(ctx) {
       const b = ctx.body as { sbom: unknown; outputFormat?: "CYCLONE_DX_1_5" | "INSPECTOR" };
-      let inventory: ReturnType<typeof readSbom>;
+      let inventory: ReturnType<typeof readSbomDocument>;
       try {
-        inventory = readSbom(JSON.stringify(b.sbom), "sbom");
+        inventory = readSbomDocument(b.sbom, "sbom");
       } catch (e) {
         throw validation(`sbom: ${(e as Error).message}`, [{ name: "sbom", message: (e as Error).message }]);
       }

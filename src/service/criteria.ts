@@ -319,19 +319,6 @@ export function criteriaWhere(eb: Eb, criteria: FilterCriteria): Expression<SqlB
   return out;
 }
 
-/** Fields the SQL pre-filter decides alone: when only these are used, no row is rejected in JS. */
-export function fullyPushedDown(criteria: FilterCriteria): boolean {
-  return Object.entries(criteria).every(
-    ([field, v]) =>
-      !v ||
-      v.length === 0 ||
-      STRING_COLUMNS[field] !== undefined ||
-      NUMBER_COLUMNS[field] !== undefined ||
-      (field === "severity" && (v as StringFilter[]).every((x) => x.comparison !== "PREFIX")) ||
-      ["firstObservedAt", "lastObservedAt", "updatedAt"].includes(field),
-  );
-}
-
 export const SORT_COLUMNS: Record<string, StringColumn> = {
   AWS_ACCOUNT_ID: "account_id",
   FINDING_TYPE: "type",

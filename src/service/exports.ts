@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
+import type { Selectable } from "kysely";
+import type { ReportsTable } from "../db/service/schema.js";
 import type { Finding } from "../findings/finding.js";
 import { toCycloneDx } from "../formats/cyclonedx.js";
 import { toSpdx } from "../formats/spdx.js";
@@ -93,16 +95,7 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) || s !== String(v) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-interface ReportRow {
-  report_id: string;
-  kind: string;
-  format: string;
-  status: string;
-  criteria: string;
-  destination: string;
-  error_code: string | null;
-  error_message: string | null;
-}
+type ReportRow = Selectable<ReportsTable>;
 
 export class Exports {
   private readonly cancelled = new Set<string>();

@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type Expression, type SqlBool, sql } from "kysely";
+import { type Expression, type Selectable, type SqlBool, sql } from "kysely";
 import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
 import type { AdvisoryStore } from "../advisories/store.js";
 import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
+import type { FiltersTable } from "../db/service/schema.js";
+import { fillOsEcosystem } from "../extractors/inventory.js";
 import type { OsInfo, Package } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
 import { matchInventory } from "../matching/match.js";
 import { criteriaWhere, type FilterCriteria, findingMatches, SORT_COLUMNS } from "./criteria.js";
-import { denied, notFound, ServiceError, validation } from "./errors.js";
+import { denied, notFound, validation } from "./errors.js";
 import { type FindingRow, findingBody, findingColumns, findingRow, rowToFinding } from "./findings-store.js";
 import { isAccountId, newAccessKeyId, newSecretAccessKey, seal, unseal } from "./keys.js";
 
@@ -19,14 +21,6 @@ export const RESOURCE_TYPES = [
   "AWS_LAMBDA_FUNCTION",
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
-
-/** inspector2 scan types and the resource types each covers. */
-export const SCAN_TYPES = {
-  EC2: "AWS_EC2_INSTANCE",
-  ECR: "AWS_ECR_CONTAINER_IMAGE",
-  LAMBDA: "AWS_LAMBDA_FUNCTION",
-} as const;
-export type ScanTypeName = "EC2" | "ECR" | "LAMBDA" | "LAMBDA_CODE" | "CODE_REPOSITORY";
 
 export interface Principal {
   accountId: string;
@@ -114,11 +108,10 @@ const SCAN_BATCH = 500;
 const MAX_ROWS_PER_PAGE = 20_000;
 
 /** The lookup keys matching uses for a package: its own name and its source package's. */
-export function packageKeys(packages: readonly Package[], os?: OsInfo): Set<string> {
+export function packageKeys(packages: readonly Package[]): Set<string> {
   const keys = new Set<string>();
   for (const p of packages) {
-    const eco =
-      p.ecosystem ?? (p.type === "deb" || p.type === "rpm" || p.type === "apk" ? os?.ecosystem : undefined);
+    const eco = p.ecosystem;
     if (!eco) continue;
     const e = normalizeEcosystem(eco);
     keys.add(`${e}\0${normalizePackageName(e, p.name)}`);
@@ -404,18 +397,22 @@ export class VigilService {
     }
     const now = this.now();
     const region = resource.region ?? this.options.region;
+    // Stored with OS ecosystems filled in (clients may leave them to the server), so that the
+    // package index and every later re-evaluation read the packages as matched.
     const normalized = {
       os: inventory.os,
-      packages: [...inventory.packages].sort(
-        (a, b) =>
-          a.location.localeCompare(b.location) ||
-          a.name.localeCompare(b.name) ||
-          a.version.localeCompare(b.version),
-      ),
+      packages: inventory.packages
+        .map((p) => fillOsEcosystem({ ...p }, inventory.os))
+        .sort(
+          (a, b) =>
+            a.location.localeCompare(b.location) ||
+            a.name.localeCompare(b.name) ||
+            a.version.localeCompare(b.version),
+        ),
     };
     const json = JSON.stringify(normalized);
     const hash = createHash("sha256").update(json).digest("hex");
-    const keys = packageKeys(normalized.packages, normalized.os);
+    const keys = packageKeys(normalized.packages);
     const existing = await this.db
       .selectFrom("resources")
       .select(["first_seen_at"])
@@ -502,14 +499,7 @@ export class VigilService {
     opts: { observed: boolean; now: number },
   ): Promise<ReconcileResult> {
     const now = opts.now;
-    const packages = inventory.packages.map((pkg) =>
-      pkg.ecosystem ||
-      !inventory.os?.ecosystem ||
-      !(pkg.type === "deb" || pkg.type === "rpm" || pkg.type === "apk")
-        ? pkg
-        : { ...pkg, ecosystem: inventory.os.ecosystem },
-    );
-    const { matches } = matchInventory(packages, this.advisories);
+    const { matches } = matchInventory(inventory.packages, this.advisories);
     const ctx = {
       accountId,
       region: resource.region,
@@ -819,18 +809,7 @@ export class VigilService {
     return `arn:aws:inspector2:${this.options.region}:${accountId}:owner/${accountId}/filter/${randomUUID().replace(/-/g, "").slice(0, 16)}`;
   }
 
-  private toFilter(r: {
-    arn: string;
-    account_id: string;
-    name: string;
-    action: string;
-    criteria: string;
-    description: string | null;
-    reason: string | null;
-    tags: string;
-    created_at: number;
-    updated_at: number;
-  }): FilterRecord {
+  private toFilter(r: Selectable<FiltersTable>): FilterRecord {
     return {
       arn: r.arn,
       ownerId: r.account_id,
@@ -1104,5 +1083,3 @@ export class VigilService {
     };
   }
 }
-
-export { ServiceError };
