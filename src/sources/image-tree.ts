@@ -52,7 +52,15 @@ export interface RawEntry {
   linkname: string;
 }
 
-function tarType(t: string | null | undefined): RawEntry["type"] {
+/** A layer whose entries were read once and kept: headers in order, retained bytes in one file. */
+export interface IndexedLayer {
+  digest: string;
+  /** Every entry of the layer tar, in order; retained files carry where their bytes start. */
+  entries: (RawEntry & { dataOffset?: number })[];
+  contentPath: string;
+}
+
+export function tarType(t: string | null | undefined): RawEntry["type"] {
   switch (t) {
     case "file":
     case "contiguous-file":
@@ -89,14 +97,15 @@ interface Node {
   versions?: FileVersion[];
 }
 
-function cleanPath(name: string): string | undefined {
+/** A layer entry's path as a tree path, or undefined when it climbs out ("..", NUL). */
+export function cleanPath(name: string): string | undefined {
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.some((p) => p === ".." || p.includes("\0"))) return undefined;
   return parts.join("/");
 }
 
 /** Decompresses by magic number: gzip, zstd, or plain tar. */
-function decompressor(): Transform {
+export function decompressor(): Transform {
   let mode: "sniff" | "plain" | "gzip" | "zstd" = "sniff";
   let inner: Transform | undefined;
   let zstd: Decompress | undefined;
@@ -225,6 +234,46 @@ export class ImageTree implements FileTree {
             contentPath,
             offset: 0,
             size: e.data.length,
+          });
+        }
+      });
+    } catch (e) {
+      tree.close();
+      throw e;
+    }
+    return tree;
+  }
+
+  /**
+   * A tree replayed from layers already indexed by a layer cache: every entry's header is applied
+   * in order, and retained files point at their bytes in the cache's content files.
+   */
+  static fromIndexedLayers(
+    description: string,
+    layers: readonly IndexedLayer[],
+    wants: (e: TreeEntry) => boolean,
+    limits: Partial<ImageLimits> = {},
+    image?: ImageSource,
+  ): ImageTree {
+    const tree = new ImageTree(
+      description,
+      layers.map((l) => l.digest),
+      wants,
+      { ...DEFAULT_IMAGE_LIMITS, ...limits },
+      image,
+    );
+    try {
+      layers.forEach((layer, index) => {
+        const where = `layer ${index + 1} (${layer.digest})`;
+        for (const e of layer.entries) {
+          const placed = tree.placeEntry(index, where, e);
+          if (!placed || e.dataOffset === undefined || !tree.retain(placed.path, placed.node)) continue;
+          tree.addVersion(placed, {
+            layerIndex: index,
+            layerDigest: layer.digest,
+            contentPath: layer.contentPath,
+            offset: e.dataOffset,
+            size: e.size,
           });
         }
       });

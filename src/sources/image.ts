@@ -31,7 +31,7 @@ export interface ImageLayerRef {
 
 export interface ImageSource {
   description: string;
-  format: "oci-layout" | "docker-archive" | "oci-archive";
+  format: "oci-layout" | "docker-archive" | "oci-archive" | "registry";
   config: ImageConfig;
   configDigest?: string;
   layers: ImageLayerRef[];
@@ -54,7 +54,8 @@ function parseJson(text: string, what: string): Record<string, unknown> {
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 
-function readConfig(doc: Record<string, unknown>): ImageConfig {
+/** The parts of an image config document (OCI or Docker) that scanning uses. */
+export function readConfig(doc: Record<string, unknown>): ImageConfig {
   const c = (doc["config"] ?? doc["container_config"] ?? {}) as Record<string, unknown>;
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries((c["Labels"] as Record<string, unknown> | null) ?? {})) {
