@@ -11,6 +11,7 @@ import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { Progress } from "./progress.js";
 import { useProxyFromEnvironment } from "./proxy.js";
+import { registryCommands } from "./registry.js";
 import { renderInventory, renderTable, summaryLine } from "./render.js";
 import {
   BOOTSTRAP_ACCOUNT,
@@ -326,6 +327,7 @@ export function buildProgram(): Command {
       process.stdout.write(`deleted ${id}\n`);
     });
 
+  registryCommands(program);
   return program;
 }
 

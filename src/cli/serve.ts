@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { openAdvisoryStore } from "../advisories/store.js";
 import { openServiceDatabase, type ServiceDatabase } from "../db/service/open.js";
 import type { ScanResult } from "../pipeline/scan.js";
+import { layerCacheDir, RegistryScanner } from "../registries/scanner.js";
 import { buildApp } from "../server/app.js";
 import { credentialsFromEnv, signedFetch } from "../server/client.js";
 import { Exports } from "../service/exports.js";
@@ -74,7 +75,12 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       `Re-evaluated ${first.resources} resources after the advisory update (${first.ms.toFixed(0)} ms)\n`,
     );
   }
-  const app = buildApp({ service, exports });
+  const registries = new RegistryScanner(service, loadMasterKey(o.dataDir), {
+    cacheDir: layerCacheDir(o.dataDir),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  await registries.start();
+  const app = buildApp({ service, exports, registries });
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace("[::1]", "localhost");
   process.stderr.write(
@@ -111,6 +117,7 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     async close() {
       for (const t of timers) clearInterval(t);
       await app.close();
+      await registries.stop();
       await exports.idle();
       await database.close();
       store.close();

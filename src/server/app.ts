@@ -1,15 +1,19 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { z } from "zod";
+import type { RegistryScanner } from "../registries/scanner.js";
 import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
 import type { Principal, VigilService } from "../service/service.js";
 import { type Operation, operations } from "./operations.js";
+import { registryOperations } from "./registry-operations.js";
 import { describeZodIssue } from "./shapes.js";
 import { parseAuthorization, verifySignature } from "./sigv4.js";
 
 export interface AppOptions {
   service: VigilService;
   exports: Exports;
+  /** Container registry scanning; without it the registry routes answer BadRequestException. */
+  registries?: RegistryScanner;
   /** Largest request body accepted, bytes. */
   bodyLimit?: number;
   logger?: boolean;
@@ -38,6 +42,7 @@ export interface RequestContext {
   query: Record<string, string | string[]>;
   service: VigilService;
   exports: Exports;
+  registries?: RegistryScanner | undefined;
 }
 
 /**
@@ -153,6 +158,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           query: req.query as Record<string, string | string[]>,
           service: options.service,
           exports: options.exports,
+          registries: options.registries,
         });
         reply.header("content-type", "application/json");
         return reply.code(200).send(toWireJson(result ?? {}));
@@ -160,5 +166,27 @@ export function buildApp(options: AppOptions): FastifyInstance {
     });
   };
   for (const op of operations) route(op);
+  for (const op of registryOperations) route(op);
+
+  // Registry notifications (CNCF distribution's `notifications` endpoints and compatible): the
+  // registry cannot sign with SigV4, so it sends the bearer token issued when it was registered.
+  app.post("/v1/registry-notifications/:registryId", async (req, reply) => {
+    if (!options.registries)
+      throw new ServiceError("BadRequestException", "this server runs without registry scanning");
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch (e) {
+      throw validation(`notification envelope: not valid JSON (${(e as Error).message})`);
+    }
+    const result = await options.registries.notify(
+      (req.params as { registryId: string }).registryId,
+      req.headers.authorization,
+      body,
+    );
+    reply.header("content-type", "application/json");
+    return reply.code(200).send(toWireJson(result));
+  });
   return app;
 }

@@ -42,6 +42,16 @@ export interface SubmittedInventory {
   packages: Package[];
 }
 
+/** A resource's coverage state: the wire's scan status and reason, and whether it is monitored. */
+export interface ResourceCoverage {
+  status: "ACTIVE" | "INACTIVE";
+  reason: string;
+  /** The reason in words, for people (the wire's reason is an enum). */
+  detail?: string | null;
+  /** Whether advisory updates re-evaluate it (continuous monitoring). */
+  monitored: boolean;
+}
+
 export interface ReconcileResult {
   resourceId: string;
   opened: number;
@@ -385,6 +395,7 @@ export class VigilService {
     p: Principal,
     resource: SubmittedResource,
     inventory: SubmittedInventory,
+    coverage: ResourceCoverage = { status: "ACTIVE", reason: "SUCCESSFUL", monitored: true },
   ): Promise<ReconcileResult> {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
     await this.ensureAccount(p.accountId);
@@ -426,8 +437,10 @@ export class VigilService {
       resource_type: resource.type,
       tags: JSON.stringify(resource.tags ?? {}),
       details: JSON.stringify(resource.details ?? {}),
-      scan_status: "ACTIVE",
-      scan_status_reason: "SUCCESSFUL",
+      scan_status: coverage.status,
+      scan_status_reason: coverage.reason,
+      scan_status_detail: coverage.detail ?? null,
+      monitored: coverage.monitored ? 1 : 0,
       first_seen_at: existing?.first_seen_at ?? now,
       last_scanned_at: now,
       active_findings: 0,
@@ -442,8 +455,10 @@ export class VigilService {
             resource_type: resource.type,
             tags: resourceRow.tags,
             details: resourceRow.details,
-            scan_status: "ACTIVE",
-            scan_status_reason: "SUCCESSFUL",
+            scan_status: resourceRow.scan_status,
+            scan_status_reason: resourceRow.scan_status_reason,
+            scan_status_detail: resourceRow.scan_status_detail,
+            monitored: resourceRow.monitored,
             last_scanned_at: now,
           }),
         )
@@ -612,6 +627,7 @@ export class VigilService {
     accountId: string,
     resourceId: string,
     now = this.now(),
+    options: { onlyMonitored?: boolean } = {},
   ): Promise<ReconcileResult | undefined> {
     const r = await this.db
       .selectFrom("resources")
@@ -619,6 +635,9 @@ export class VigilService {
       .where("account_id", "=", accountId)
       .where("resource_id", "=", resourceId)
       .executeTakeFirst();
+    // Resources outside continuous monitoring (scanned on push only, manual, expired) keep the
+    // findings of their last scan; advisory changes do not touch them.
+    if (r && options.onlyMonitored && r.monitored === 0) return undefined;
     const inv = r && (await this.loadInventory(accountId, resourceId));
     if (!r || !inv) return undefined;
     const tags = JSON.parse(r.tags) as Record<string, string>;
@@ -695,7 +714,7 @@ export class VigilService {
     const now = this.now();
     for (const t of targets) {
       const [accountId, resourceId] = t.split("\0") as [string, string];
-      const r = await this.reevaluateResource(accountId, resourceId, now);
+      const r = await this.reevaluateResource(accountId, resourceId, now, { onlyMonitored: true });
       if (!r) continue;
       out.resources++;
       out.opened += r.opened;
@@ -1067,6 +1086,96 @@ export class VigilService {
         .execute();
     });
     await this.audit(p, "DeleteResource", resourceId);
+  }
+
+  /**
+   * Sets a resource's coverage state (creating a resource without an inventory when it is new,
+   * e.g. an image that could not be pulled) and whether advisory updates re-evaluate it.
+   */
+  async setResourceState(
+    accountId: string,
+    resource: SubmittedResource,
+    state: ResourceCoverage,
+  ): Promise<void> {
+    const now = this.now();
+    const row = {
+      account_id: accountId,
+      resource_id: resource.id,
+      region: resource.region ?? this.options.region,
+      resource_type: resource.type,
+      tags: JSON.stringify(resource.tags ?? {}),
+      details: JSON.stringify(resource.details ?? {}),
+      scan_status: state.status,
+      scan_status_reason: state.reason,
+      scan_status_detail: state.detail ?? null,
+      monitored: state.monitored ? 1 : 0,
+      first_seen_at: now,
+      last_scanned_at: null,
+      active_findings: 0,
+    };
+    await this.db
+      .insertInto("resources")
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(["account_id", "resource_id"]).doUpdateSet({
+          scan_status: row.scan_status,
+          scan_status_reason: row.scan_status_reason,
+          scan_status_detail: row.scan_status_detail,
+          monitored: row.monitored,
+          ...(resource.details ? { details: row.details } : {}),
+        }),
+      )
+      .execute();
+  }
+
+  /**
+   * Replaces a resource's details (an image's tags moved, say) and re-matches its stored
+   * inventory so its findings carry them; nothing is pulled or re-inventoried.
+   */
+  async updateResourceDetails(
+    accountId: string,
+    resourceId: string,
+    details: Record<string, unknown>,
+  ): Promise<ReconcileResult | undefined> {
+    await this.db
+      .updateTable("resources")
+      .set({ details: JSON.stringify(details) })
+      .where("account_id", "=", accountId)
+      .where("resource_id", "=", resourceId)
+      .execute();
+    return this.reevaluateResource(accountId, resourceId);
+  }
+
+  /** Closes a resource's open findings and stops monitoring it; the resource stays in coverage. */
+  async retireResource(
+    accountId: string,
+    resourceId: string,
+    reason: string,
+    detail: string,
+  ): Promise<number> {
+    const now = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const closed = await trx
+        .updateTable("findings")
+        .set({ status: "CLOSED", open: 0, updated_at: now })
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", resourceId)
+        .where("open", "=", 1)
+        .executeTakeFirst();
+      await trx
+        .updateTable("resources")
+        .set({
+          scan_status: "INACTIVE",
+          scan_status_reason: reason,
+          scan_status_detail: detail,
+          monitored: 0,
+          active_findings: 0,
+        })
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", resourceId)
+        .execute();
+      return Number(closed.numUpdatedRows);
+    });
   }
 
   async counts(accountId?: string): Promise<{ resources: number; findings: number; open: number }> {

@@ -4,6 +4,7 @@ import { type AdvisoryStore, openAdvisoryStore } from "../../src/advisories/stor
 import { updateAdvisories } from "../../src/advisories/update.js";
 import { openServiceDatabase, type ServiceDatabase } from "../../src/db/service/open.js";
 import type { Package } from "../../src/extractors/types.js";
+import { layerCacheDir, RegistryScanner, type ScannerOptions } from "../../src/registries/scanner.js";
 import { buildApp } from "../../src/server/app.js";
 import { Exports } from "../../src/service/exports.js";
 import { loadMasterKey } from "../../src/service/keys.js";
@@ -41,11 +42,7 @@ export const TEST_ADVISORIES = [
 ];
 
 export function writePypiMirror(dir: string, records: string[]): void {
-  mkdirSync(join(dir, "osv", "PyPI"), { recursive: true });
-  writeFileSync(
-    join(dir, "osv", "PyPI", "all.zip"),
-    makeZip(records.map((r, i) => ({ name: `R-${i}.json`, data: r }))),
-  );
+  writeOsvMirror(dir, "PyPI", records);
 }
 
 export const pypi = (name: string, version: string): Package => ({
@@ -65,26 +62,63 @@ export interface TestService {
   exports: Exports;
   store: AdvisoryStore;
   database: ServiceDatabase;
+  /** Present when started with `registries`. */
+  registries?: RegistryScanner;
   close(): Promise<void>;
+}
+
+/** OSV records of one ecosystem, written as the mirror's osv/<ecosystem>/all.zip. */
+export function writeOsvMirror(dir: string, ecosystem: string, records: string[]): void {
+  mkdirSync(join(dir, "osv", ecosystem), { recursive: true });
+  writeFileSync(
+    join(dir, "osv", ecosystem, "all.zip"),
+    makeZip(records.map((r, i) => ({ name: `R-${i}.json`, data: r }))),
+  );
 }
 
 /** A real Vigil server on loopback (SQLite unless a PostgreSQL URL is given), advisories loaded. */
 export async function startTestService(
-  options: { databaseUrl?: string; bodyLimit?: number } = {},
+  options: {
+    databaseUrl?: string;
+    bodyLimit?: number;
+    /** Advisories to load instead of TEST_ADVISORIES: OSV records of one ecosystem. */
+    osv?: { ecosystem: string; records: string[] };
+    /** Run registry scanning (options override the test defaults). */
+    registries?: Partial<ScannerOptions>;
+    /** The service's clock (epoch ms), for rescan-duration tests. */
+    now?: () => number;
+  } = {},
 ): Promise<TestService> {
   const tmp = tempDir("api");
   const mirror = join(tmp.path, "mirror");
   const dataDir = join(tmp.path, "data");
-  writePypiMirror(mirror, TEST_ADVISORIES);
-  await updateAdvisories({ dataDir, mirror, feeds: ["osv:PyPI"] });
+  const osv = options.osv ?? { ecosystem: "PyPI", records: TEST_ADVISORIES };
+  writeOsvMirror(mirror, osv.ecosystem, osv.records);
+  await updateAdvisories({ dataDir, mirror, feeds: [`osv:${osv.ecosystem}`] });
   const store = openAdvisoryStore(dataDir);
   const database = await openServiceDatabase({
     dataDir,
     ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
   });
-  const service = new VigilService(database, store, loadMasterKey(dataDir), { region: "us-east-1" });
+  const service = new VigilService(database, store, loadMasterKey(dataDir), {
+    region: "us-east-1",
+    ...(options.now ? { now: options.now } : {}),
+  });
   const exports = new Exports(service, join(dataDir, "reports"));
-  const app = buildApp({ service, exports, ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+  const registries = options.registries
+    ? new RegistryScanner(service, loadMasterKey(dataDir), {
+        cacheDir: layerCacheDir(dataDir),
+        tickSeconds: 1,
+        ...options.registries,
+      })
+    : undefined;
+  await registries?.start();
+  const app = buildApp({
+    service,
+    exports,
+    ...(registries ? { registries } : {}),
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+  });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url,
@@ -94,8 +128,10 @@ export async function startTestService(
     exports,
     store,
     database,
+    ...(registries ? { registries } : {}),
     async close() {
       await app.close();
+      await registries?.stop();
       await exports.idle();
       await database.close();
       store.close();

@@ -180,6 +180,69 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_registries": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable("resources")
+          .addColumn("monitored", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.alterTable("resources").addColumn("scan_status_detail", "text").execute();
+        await db.schema
+          .createTable("registries")
+          .addColumn("registry_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("settings", "text", (c) => c.notNull())
+          .addColumn("credentials_sealed", "text")
+          .addColumn("webhook_token_hash", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("status_detail", "text")
+          .addColumn("last_polled_at", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("registries_name_unique", ["account_id", "name"])
+          .execute();
+        await db.schema
+          .createTable("registry_images")
+          .addColumn("registry_id", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("resource_ids", "text", (c) => c.notNull())
+          .addColumn("pushed_at", "bigint", (c) => c.notNull())
+          .addColumn("last_pulled_at", "bigint")
+          .addColumn("last_scanned_at", "bigint")
+          .addColumn("mode", "text", (c) => c.notNull())
+          .addColumn("expired", "integer", (c) => c.notNull())
+          .addPrimaryKeyConstraint("registry_images_pk", ["registry_id", "repository", "digest"])
+          .execute();
+        await db.schema
+          .createTable("scan_jobs")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("registry_id", "text", (c) => c.notNull())
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("reference", "text", (c) => c.notNull())
+          .addColumn("tag", "text")
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("error", "text")
+          .addColumn("not_before", "bigint", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("scan_jobs_by_state")
+          .on("scan_jobs")
+          .columns(["state", "not_before", "id"])
+          .execute();
+      },
+    },
   };
 }
 

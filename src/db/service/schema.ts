@@ -16,6 +16,9 @@ export interface ServiceTables {
   reports: ReportsTable;
   audit_log: AuditLogTable;
   service_state: ServiceStateTable;
+  registries: RegistriesTable;
+  registry_images: RegistryImagesTable;
+  scan_jobs: ScanJobsTable;
 }
 
 export interface AccountsTable {
@@ -61,6 +64,10 @@ export interface ResourcesTable {
   last_scanned_at: number | null;
   /** Number of active findings, kept by reconciliation for coverage listings. */
   active_findings: number;
+  /** 1 while advisory updates re-evaluate the resource (continuous monitoring), else 0. */
+  monitored: ColumnType<number, number | undefined, number>;
+  /** Why the scan status is what it is, in words (the wire's reason is an enum). */
+  scan_status_detail: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface InventoriesTable {
@@ -161,4 +168,65 @@ export interface AuditLogTable {
 export interface ServiceStateTable {
   key: string;
   value: string;
+}
+
+/** A registered OCI registry (migration 0002). */
+export interface RegistriesTable {
+  /** "reg-" + random hex: names the registry in its notifications URL. */
+  registry_id: string;
+  account_id: string;
+  name: string;
+  url: string;
+  /** JSON RegistrySettings: patterns, scan modes, rescan durations, poll interval. */
+  settings: string;
+  /** JSON credentials sealed with the server key, or null for anonymous pulls. */
+  credentials_sealed: string | null;
+  /** sha256 of the bearer token the registry's notifications must carry. */
+  webhook_token_hash: string;
+  /** OK | ERROR | PENDING: the last contact with the registry. */
+  status: string;
+  status_detail: string | null;
+  last_polled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An image as pushed (a manifest or an index), and the platform resources scanned from it. */
+export interface RegistryImagesTable {
+  registry_id: string;
+  account_id: string;
+  repository: string;
+  /** Digest of what was pushed: an image manifest, or an index of platform manifests. */
+  digest: string;
+  /** JSON string[] of tags pointing at the digest. */
+  tags: string;
+  /** JSON string[] of resource ids (one per platform). */
+  resource_ids: string;
+  pushed_at: number;
+  last_pulled_at: number | null;
+  last_scanned_at: number | null;
+  /** continuous | scan-on-push | manual, as decided at the last scan. */
+  mode: string;
+  /** 1 once the rescan duration has passed and monitoring stopped. */
+  expired: number;
+}
+
+/** The durable queue of image scans (pushes, polls, manual requests, re-activations). */
+export interface ScanJobsTable {
+  id: Generated<number>;
+  account_id: string;
+  registry_id: string;
+  repository: string;
+  /** Digest or tag to scan. */
+  reference: string;
+  /** The tag the push named, when it named one. */
+  tag: string | null;
+  reason: string;
+  /** queued | running | done | failed */
+  state: string;
+  attempts: number;
+  error: string | null;
+  not_before: number;
+  created_at: number;
+  updated_at: number;
 }
