@@ -8,6 +8,9 @@
  *     with our data).
  *  3. The service (bench/service.ts): ListFindings p50/p99 at 1,000,000 findings under 50 clients
  *     on SQLite and PostgreSQL, and re-evaluation after one new advisory.
+ *  4. Registries (bench/registry.ts): push → findings latency through docker-registry for a
+ *     ~100 MB image, then images sharing its base (layer cache hit rate), against Trivy pulling
+ *     and inventorying the same images from the same registry.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -22,6 +25,7 @@ import {
   trivyBinary,
   vulndataDir,
 } from "../test/support/fixtures.js";
+import { benchRegistry } from "./registry.js";
 import { benchService } from "./service.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
@@ -212,5 +216,6 @@ const results = {
   advisories: benchAdvisories(),
   // The service bench reuses the rootfs the inventory bench built.
   service: await benchService(vulndataDir, join(cacheDir, "bench-rootfs")),
+  registry: await benchRegistry(vulndataDir),
 };
 process.stdout.write(JSON.stringify(results, null, 2) + "\n");
