@@ -132,11 +132,11 @@ class ImageTooLarge extends Error {}
 function parseSettings(input: unknown): RegistrySettings {
   const r = RegistrySettingsShape.safeParse(input);
   if (r.success) return r.data;
-  const d = describeZodIssue(r.error);
-  throw validation(
-    `settings: ${d.message}`,
-    d.fields.map((f) => ({ ...f, name: `settings.${f.name}` })),
-  );
+  const fields = describeZodIssue(r.error).fields.map((f) => ({
+    name: f.name ? `settings.${f.name}` : "settings",
+    message: f.message,
+  }));
+  throw validation(fields.map((f) => `${f.name}: ${f.message}`).join("; "), fields);
 }
 
 /**
