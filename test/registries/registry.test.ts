@@ -14,6 +14,7 @@ import { updateAdvisories } from "../../src/advisories/update.js";
 import type { Principal } from "../../src/service/service.js";
 import { osvRecord } from "../advisories/helpers.js";
 import { imageFixture } from "../support/fixtures.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { multiPlatformFixture, startRegistry, type TestRegistry } from "../support/registry.js";
 import { startTestService, type TestService, writeOsvMirror } from "../support/service.js";
 
@@ -49,227 +50,237 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-describe("container registries", { timeout: 600_000 }, () => {
-  let vigil: TestService;
-  let registry: TestRegistry;
-  let clock = Date.now();
-  const fx = imageFixture();
-  const findingsOf = async (resourceId: string, open = true) =>
-    (
-      await vigil.service.db
-        .selectFrom("findings")
-        .select(["vulnerability_id", "status", "body"])
-        .where("resource_id", "=", resourceId)
-        .where("open", "=", open ? 1 : 0)
-        .execute()
-    ).map((f) => f.vulnerability_id);
-  const resource = (id: string) =>
-    vigil.service.db.selectFrom("resources").selectAll().where("resource_id", "=", id).executeTakeFirst();
-  const jobsSettled = () => vigil.registries!.idle();
+for (const dialect of ["sqlite", "postgres"] as const)
+  describe(`container registries on ${dialect}`, { timeout: 600_000 }, () => {
+    let vigil: TestService;
+    let pg: TestPostgres | undefined;
+    let registry: TestRegistry;
+    let clock = Date.now();
+    const fx = imageFixture();
+    const findingsOf = async (resourceId: string, open = true) =>
+      (
+        await vigil.service.db
+          .selectFrom("findings")
+          .select(["vulnerability_id", "status", "body"])
+          .where("resource_id", "=", resourceId)
+          .where("open", "=", open ? 1 : 0)
+          .execute()
+      ).map((f) => f.vulnerability_id);
+    const resource = (id: string) =>
+      vigil.service.db.selectFrom("resources").selectAll().where("resource_id", "=", id).executeTakeFirst();
+    const jobsSettled = () => vigil.registries!.idle();
 
-  before(async () => {
-    vigil = await startTestService({
-      osv: { ecosystem: "Debian", records: [OPENSSL] },
-      registries: { requestTimeoutMs: 3_000 },
-      now: () => clock,
+    before(async () => {
+      if (dialect === "postgres") pg = await startPostgres();
+      vigil = await startTestService({
+        osv: { ecosystem: "Debian", records: [OPENSSL] },
+        registries: { requestTimeoutMs: 3_000 },
+        now: () => clock,
+        ...(pg ? { databaseUrl: pg.url } : {}),
+      });
+      const s = vigil.registries!;
+      // Registered first (the notifications URL names it), then pointed at the registry once it runs.
+      const added = await s.addRegistry(admin, {
+        name: "local",
+        url: "http://127.0.0.1:9",
+        settings: {
+          pollIntervalMinutes: 0,
+          rules: [
+            { repositories: ["pinned/*"], mode: "scan-on-push" },
+            { repositories: ["manual/**"], mode: "manual" },
+          ],
+          exclude: ["scratch/*"],
+        },
+      });
+      assert.equal(added.registry.status, "ERROR");
+      assert.match(added.registry.statusDetail ?? "", /127\.0\.0\.1:9/);
+      registry = await startRegistry({
+        notify: {
+          url: `${vigil.url}${added.registry.notificationsPath}`,
+          headers: { Authorization: `Bearer ${added.notificationsToken}` },
+        },
+      });
+      const updated = await s.updateRegistry(admin, "local", { url: registry.url });
+      assert.equal(updated.status, "OK");
     });
-    const s = vigil.registries!;
-    // Registered first (the notifications URL names it), then pointed at the registry once it runs.
-    const added = await s.addRegistry(admin, {
-      name: "local",
-      url: "http://127.0.0.1:9",
-      settings: {
-        pollIntervalMinutes: 0,
-        rules: [
-          { repositories: ["pinned/*"], mode: "scan-on-push" },
-          { repositories: ["manual/**"], mode: "manual" },
-        ],
-        exclude: ["scratch/*"],
-      },
+
+    after(async () => {
+      await registry?.stop();
+      await vigil?.close();
+      pg?.stop();
     });
-    assert.equal(added.registry.status, "ERROR");
-    assert.match(added.registry.statusDetail ?? "", /127\.0\.0\.1:9/);
-    registry = await startRegistry({
-      notify: {
-        url: `${vigil.url}${added.registry.notificationsPath}`,
-        headers: { Authorization: `Bearer ${added.notificationsToken}` },
-      },
+
+    let v1Digest: string;
+    let v1Id: string;
+
+    it("scans an image pushed to the registry and reports its findings", async () => {
+      v1Digest = await registry.push(`oci:${fx.layout}:v1`, "team/app:1.0");
+      v1Id = `${registry.host}/team/app@${v1Digest}`;
+      await waitFor("the v1 resource", async () => (await resource(v1Id))?.last_scanned_at);
+      await jobsSettled();
+      assert.deepEqual(await findingsOf(v1Id), ["CVE-2099-0001"]);
+      const r = (await resource(v1Id))!;
+      assert.equal(r.scan_status, "ACTIVE");
+      assert.equal(r.scan_status_reason, "SUCCESSFUL");
+      assert.equal(r.monitored, 1);
+      const details = JSON.parse(r.details) as { awsEcrContainerImage: Record<string, unknown> };
+      assert.equal(details.awsEcrContainerImage["registry"], registry.host);
+      assert.equal(details.awsEcrContainerImage["repositoryName"], "team/app");
+      assert.equal(details.awsEcrContainerImage["imageHash"], v1Digest);
+      assert.deepEqual(details.awsEcrContainerImage["imageTags"], ["1.0"]);
+      assert.match(String(details.awsEcrContainerImage["platform"]), /Debian GNU\/Linux 12/);
+      assert.equal(vigil.registries!.stats.imagesScanned, 1);
+      assert.equal(vigil.registries!.stats.layerMisses, 1);
     });
-    const updated = await s.updateRegistry(admin, "local", { url: registry.url });
-    assert.equal(updated.status, "OK");
-  });
 
-  after(async () => {
-    await registry?.stop();
-    await vigil?.close();
-  });
-
-  let v1Digest: string;
-  let v1Id: string;
-
-  it("scans an image pushed to the registry and reports its findings", async () => {
-    v1Digest = await registry.push(`oci:${fx.layout}:v1`, "team/app:1.0");
-    v1Id = `${registry.host}/team/app@${v1Digest}`;
-    await waitFor("the v1 resource", async () => (await resource(v1Id))?.last_scanned_at);
-    await jobsSettled();
-    assert.deepEqual(await findingsOf(v1Id), ["CVE-2099-0001"]);
-    const r = (await resource(v1Id))!;
-    assert.equal(r.scan_status, "ACTIVE");
-    assert.equal(r.scan_status_reason, "SUCCESSFUL");
-    assert.equal(r.monitored, 1);
-    const details = JSON.parse(r.details) as { awsEcrContainerImage: Record<string, unknown> };
-    assert.equal(details.awsEcrContainerImage["registry"], registry.host);
-    assert.equal(details.awsEcrContainerImage["repositoryName"], "team/app");
-    assert.equal(details.awsEcrContainerImage["imageHash"], v1Digest);
-    assert.deepEqual(details.awsEcrContainerImage["imageTags"], ["1.0"]);
-    assert.match(String(details.awsEcrContainerImage["platform"]), /Debian GNU\/Linux 12/);
-    assert.equal(vigil.registries!.stats.imagesScanned, 1);
-    assert.equal(vigil.registries!.stats.layerMisses, 1);
-  });
-
-  it("moves tags without rescanning", async () => {
-    const scanned = vigil.registries!.stats.imagesScanned;
-    const tagOnly = vigil.registries!.stats.tagOnlyUpdates;
-    const digest = await registry.push(`oci:${fx.layout}:v1`, "team/app:latest");
-    assert.equal(digest, v1Digest);
-    await waitFor("the tag update", async () => vigil.registries!.stats.tagOnlyUpdates > tagOnly);
-    await jobsSettled();
-    assert.equal(vigil.registries!.stats.imagesScanned, scanned, "no new scan");
-    const details = JSON.parse((await resource(v1Id))!.details) as {
-      awsEcrContainerImage: { imageTags: string[] };
-    };
-    assert.deepEqual(details.awsEcrContainerImage.imageTags, ["1.0", "latest"]);
-    // The findings carry the tags too (ecrImageTags filters on them).
-    const f = await vigil.service.listFindings(ACCOUNT, {
-      criteria: { ecrImageTags: [{ comparison: "EQUALS", value: "latest" }] },
-    });
-    assert.deepEqual(
-      f.findings.map((x) => x.resources[0]!.id),
-      [v1Id],
-    );
-  });
-
-  let v2Id: string;
-
-  it("scans a fixed image on its own resource, reusing the cached base layer", async () => {
-    const hits = vigil.registries!.stats.layerHits;
-    const v2Digest = await registry.push(`oci:${fx.layout}:v2`, "team/app:latest");
-    v2Id = `${registry.host}/team/app@${v2Digest}`;
-    await waitFor("the v2 resource", async () => (await resource(v2Id))?.last_scanned_at);
-    await jobsSettled();
-    assert.deepEqual(await findingsOf(v2Id), [], "the fixed image has no openssl finding");
-    assert.deepEqual(await findingsOf(v1Id), ["CVE-2099-0001"], "the old image keeps its own");
-    assert.equal(vigil.registries!.stats.layerHits, hits + 1, "v2's first layer is v1's");
-    const v1 = JSON.parse((await resource(v1Id))!.details) as {
-      awsEcrContainerImage: { imageTags: string[] };
-    };
-    assert.deepEqual(v1.awsEcrContainerImage.imageTags, ["1.0"], "latest moved to v2");
-  });
-
-  let pinnedId: string;
-
-  it("re-evaluates continuous images on new advisories without pulling; scan-on-push ones keep their scan", async () => {
-    const pinnedDigest = await registry.push(`oci:${fx.layout}:v1`, "pinned/app:1.0");
-    pinnedId = `${registry.host}/pinned/app@${pinnedDigest}`;
-    await waitFor("the pinned resource", async () => (await resource(pinnedId))?.last_scanned_at);
-    await jobsSettled();
-    const pinned = (await resource(pinnedId))!;
-    assert.equal(pinned.scan_status, "INACTIVE");
-    assert.equal(pinned.scan_status_reason, "SCAN_FREQUENCY_SCAN_ON_PUSH");
-    assert.deepEqual(await findingsOf(pinnedId), ["CVE-2099-0001"]);
-
-    const before = { ...vigil.registries!.stats };
-    writeOsvMirror(vigil.mirror, "Debian", [OPENSSL, BASH]);
-    await updateAdvisories({ dataDir: vigil.dataDir, mirror: vigil.mirror, feeds: ["osv:Debian"] });
-    const r = await vigil.service.reevaluate();
-    assert.equal(r.resources, 2, "v1 and v2; not the scan-on-push image");
-    assert.deepEqual((await findingsOf(v1Id)).sort(), ["CVE-2099-0001", "CVE-2099-0002"]);
-    assert.deepEqual(await findingsOf(v2Id), ["CVE-2099-0002"]);
-    assert.deepEqual(await findingsOf(pinnedId), ["CVE-2099-0001"]);
-    assert.deepEqual(vigil.registries!.stats, before, "nothing pulled or scanned");
-  });
-
-  it("lists manual-frequency images in coverage without scanning them, and scans on request", async () => {
-    const scanned = vigil.registries!.stats.imagesScanned;
-    const digest = await registry.push(`oci:${fx.layout}:v2`, "manual/tools/app:1.0");
-    const id = `${registry.host}/manual/tools/app@${digest}`;
-    await waitFor("the manual resource", async () => resource(id));
-    await jobsSettled();
-    assert.equal((await resource(id))!.scan_status_reason, "SCAN_FREQUENCY_MANUAL");
-    assert.equal(vigil.registries!.stats.imagesScanned, scanned);
-    await vigil.registries!.requestScan(admin, "local", "manual/tools/app", digest);
-    await waitFor("the manual scan", async () => (await resource(id))?.last_scanned_at);
-    await jobsSettled();
-    assert.equal(vigil.registries!.stats.imagesScanned, scanned + 1);
-    assert.equal((await resource(id))!.scan_status_reason, "SCAN_FREQUENCY_MANUAL");
-    assert.deepEqual(await findingsOf(id), ["CVE-2099-0002"]);
-  });
-
-  it("ignores excluded repositories", async () => {
-    const digest = await registry.push(`oci:${fx.layout}:v2`, "scratch/tmp:1");
-    await new Promise((r) => setTimeout(r, 1500));
-    await jobsSettled();
-    assert.equal(await resource(`${registry.host}/scratch/tmp@${digest}`), undefined);
-  });
-
-  it("scans each platform of an index once, with its architecture", async () => {
-    const scanned = vigil.registries!.stats.imagesScanned;
-    const indexDigest = await registry.push(`oci:${multiPlatformFixture()}:multi`, "team/multi:1", {
-      all: true,
-    });
-    await waitFor("the index's image row", async () => {
-      const images = await vigil.registries!.listImages(ACCOUNT, "local");
-      return images.find((i) => i.digest === indexDigest && i.lastScannedAt);
-    });
-    // The untagged platform pushes arrive first and wait; they are then found inside the index.
-    await new Promise((r) => setTimeout(r, 2000));
-    await jobsSettled();
-    const img = (await vigil.registries!.listImages(ACCOUNT, "local")).find((i) => i.digest === indexDigest)!;
-    assert.equal(img.resourceIds.length, 2);
-    const arches = [];
-    for (const id of img.resourceIds) {
-      const d = JSON.parse((await resource(id))!.details) as {
-        awsEcrContainerImage: { architecture: string };
+    it("moves tags without rescanning", async () => {
+      const scanned = vigil.registries!.stats.imagesScanned;
+      const tagOnly = vigil.registries!.stats.tagOnlyUpdates;
+      const digest = await registry.push(`oci:${fx.layout}:v1`, "team/app:latest");
+      assert.equal(digest, v1Digest);
+      await waitFor("the tag update", async () => vigil.registries!.stats.tagOnlyUpdates > tagOnly);
+      await jobsSettled();
+      assert.equal(vigil.registries!.stats.imagesScanned, scanned, "no new scan");
+      const details = JSON.parse((await resource(v1Id))!.details) as {
+        awsEcrContainerImage: { imageTags: string[] };
       };
-      arches.push(d.awsEcrContainerImage.architecture);
-      assert.deepEqual((await findingsOf(id)).sort(), ["CVE-2099-0001", "CVE-2099-0002"]);
-    }
-    assert.deepEqual(arches.sort(), ["amd64", "arm64"]);
-    assert.equal(vigil.registries!.stats.imagesScanned, scanned + 2);
-  });
-
-  it("closes an image's findings when it is deleted from the registry", async () => {
-    await registry.deleteManifest("team/app", v1Digest);
-    await waitFor("the delete", async () => (await resource(v1Id)) === undefined || undefined);
-    assert.deepEqual(await findingsOf(v1Id), []);
-    assert.deepEqual((await findingsOf(v1Id, false)).sort(), ["CVE-2099-0001", "CVE-2099-0002"]);
-    const closed = await vigil.service.db
-      .selectFrom("findings")
-      .select("status")
-      .where("resource_id", "=", v1Id)
-      .execute();
-    assert.ok(closed.every((f) => f.status === "CLOSED"));
-  });
-
-  it("stops monitoring images past their rescan duration and resumes when they are pulled", async () => {
-    await vigil.registries!.updateRegistry(admin, "local", { settings: { rescanDuration: "DAYS_14" } });
-    clock += 15 * 86_400_000;
-    await vigil.registries!.expire();
-    const r = (await resource(v2Id))!;
-    assert.equal(r.scan_status, "INACTIVE");
-    assert.equal(r.scan_status_reason, "SCAN_ELIGIBILITY_EXPIRED");
-    assert.deepEqual(await findingsOf(v2Id), []);
-    // A pull by someone else (not Vigil) makes it eligible again: rescanned, findings back.
-    const res = await registry.fetch("/v2/team/app/manifests/latest", {
-      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+      assert.deepEqual(details.awsEcrContainerImage.imageTags, ["1.0", "latest"]);
+      // The findings carry the tags too (ecrImageTags filters on them).
+      const f = await vigil.service.listFindings(ACCOUNT, {
+        criteria: { ecrImageTags: [{ comparison: "EQUALS", value: "latest" }] },
+      });
+      assert.deepEqual(
+        f.findings.map((x) => x.resources[0]!.id),
+        [v1Id],
+      );
     });
-    assert.equal(res.status, 200);
-    await waitFor("the rescan after the pull", async () => (await resource(v2Id))?.scan_status === "ACTIVE");
-    await jobsSettled();
-    assert.deepEqual(await findingsOf(v2Id), ["CVE-2099-0002"]);
-    await vigil.registries!.updateRegistry(admin, "local", { settings: { rescanDuration: "LIFETIME" } });
+
+    let v2Id: string;
+
+    it("scans a fixed image on its own resource, reusing the cached base layer", async () => {
+      const hits = vigil.registries!.stats.layerHits;
+      const v2Digest = await registry.push(`oci:${fx.layout}:v2`, "team/app:latest");
+      v2Id = `${registry.host}/team/app@${v2Digest}`;
+      await waitFor("the v2 resource", async () => (await resource(v2Id))?.last_scanned_at);
+      await jobsSettled();
+      assert.deepEqual(await findingsOf(v2Id), [], "the fixed image has no openssl finding");
+      assert.deepEqual(await findingsOf(v1Id), ["CVE-2099-0001"], "the old image keeps its own");
+      assert.equal(vigil.registries!.stats.layerHits, hits + 1, "v2's first layer is v1's");
+      const v1 = JSON.parse((await resource(v1Id))!.details) as {
+        awsEcrContainerImage: { imageTags: string[] };
+      };
+      assert.deepEqual(v1.awsEcrContainerImage.imageTags, ["1.0"], "latest moved to v2");
+    });
+
+    let pinnedId: string;
+
+    it("re-evaluates continuous images on new advisories without pulling; scan-on-push ones keep their scan", async () => {
+      const pinnedDigest = await registry.push(`oci:${fx.layout}:v1`, "pinned/app:1.0");
+      pinnedId = `${registry.host}/pinned/app@${pinnedDigest}`;
+      await waitFor("the pinned resource", async () => (await resource(pinnedId))?.last_scanned_at);
+      await jobsSettled();
+      const pinned = (await resource(pinnedId))!;
+      assert.equal(pinned.scan_status, "INACTIVE");
+      assert.equal(pinned.scan_status_reason, "SCAN_FREQUENCY_SCAN_ON_PUSH");
+      assert.deepEqual(await findingsOf(pinnedId), ["CVE-2099-0001"]);
+
+      const before = { ...vigil.registries!.stats };
+      writeOsvMirror(vigil.mirror, "Debian", [OPENSSL, BASH]);
+      await updateAdvisories({ dataDir: vigil.dataDir, mirror: vigil.mirror, feeds: ["osv:Debian"] });
+      const r = await vigil.service.reevaluate();
+      assert.equal(r.resources, 2, "v1 and v2; not the scan-on-push image");
+      assert.deepEqual((await findingsOf(v1Id)).sort(), ["CVE-2099-0001", "CVE-2099-0002"]);
+      assert.deepEqual(await findingsOf(v2Id), ["CVE-2099-0002"]);
+      assert.deepEqual(await findingsOf(pinnedId), ["CVE-2099-0001"]);
+      assert.deepEqual(vigil.registries!.stats, before, "nothing pulled or scanned");
+    });
+
+    it("lists manual-frequency images in coverage without scanning them, and scans on request", async () => {
+      const scanned = vigil.registries!.stats.imagesScanned;
+      const digest = await registry.push(`oci:${fx.layout}:v2`, "manual/tools/app:1.0");
+      const id = `${registry.host}/manual/tools/app@${digest}`;
+      await waitFor("the manual resource", async () => resource(id));
+      await jobsSettled();
+      assert.equal((await resource(id))!.scan_status_reason, "SCAN_FREQUENCY_MANUAL");
+      assert.equal(vigil.registries!.stats.imagesScanned, scanned);
+      await vigil.registries!.requestScan(admin, "local", "manual/tools/app", digest);
+      await waitFor("the manual scan", async () => (await resource(id))?.last_scanned_at);
+      await jobsSettled();
+      assert.equal(vigil.registries!.stats.imagesScanned, scanned + 1);
+      assert.equal((await resource(id))!.scan_status_reason, "SCAN_FREQUENCY_MANUAL");
+      assert.deepEqual(await findingsOf(id), ["CVE-2099-0002"]);
+    });
+
+    it("ignores excluded repositories", async () => {
+      const digest = await registry.push(`oci:${fx.layout}:v2`, "scratch/tmp:1");
+      await new Promise((r) => setTimeout(r, 1500));
+      await jobsSettled();
+      assert.equal(await resource(`${registry.host}/scratch/tmp@${digest}`), undefined);
+    });
+
+    it("scans each platform of an index once, with its architecture", async () => {
+      const scanned = vigil.registries!.stats.imagesScanned;
+      const indexDigest = await registry.push(`oci:${multiPlatformFixture()}:multi`, "team/multi:1", {
+        all: true,
+      });
+      await waitFor("the index's image row", async () => {
+        const images = await vigil.registries!.listImages(ACCOUNT, "local");
+        return images.find((i) => i.digest === indexDigest && i.lastScannedAt);
+      });
+      // The untagged platform pushes arrive first and wait; they are then found inside the index.
+      await new Promise((r) => setTimeout(r, 2000));
+      await jobsSettled();
+      const img = (await vigil.registries!.listImages(ACCOUNT, "local")).find(
+        (i) => i.digest === indexDigest,
+      )!;
+      assert.equal(img.resourceIds.length, 2);
+      const arches = [];
+      for (const id of img.resourceIds) {
+        const d = JSON.parse((await resource(id))!.details) as {
+          awsEcrContainerImage: { architecture: string };
+        };
+        arches.push(d.awsEcrContainerImage.architecture);
+        assert.deepEqual((await findingsOf(id)).sort(), ["CVE-2099-0001", "CVE-2099-0002"]);
+      }
+      assert.deepEqual(arches.sort(), ["amd64", "arm64"]);
+      assert.equal(vigil.registries!.stats.imagesScanned, scanned + 2);
+    });
+
+    it("closes an image's findings when it is deleted from the registry", async () => {
+      await registry.deleteManifest("team/app", v1Digest);
+      await waitFor("the delete", async () => (await resource(v1Id)) === undefined || undefined);
+      assert.deepEqual(await findingsOf(v1Id), []);
+      assert.deepEqual((await findingsOf(v1Id, false)).sort(), ["CVE-2099-0001", "CVE-2099-0002"]);
+      const closed = await vigil.service.db
+        .selectFrom("findings")
+        .select("status")
+        .where("resource_id", "=", v1Id)
+        .execute();
+      assert.ok(closed.every((f) => f.status === "CLOSED"));
+    });
+
+    it("stops monitoring images past their rescan duration and resumes when they are pulled", async () => {
+      await vigil.registries!.updateRegistry(admin, "local", { settings: { rescanDuration: "DAYS_14" } });
+      clock += 15 * 86_400_000;
+      await vigil.registries!.expire();
+      const r = (await resource(v2Id))!;
+      assert.equal(r.scan_status, "INACTIVE");
+      assert.equal(r.scan_status_reason, "SCAN_ELIGIBILITY_EXPIRED");
+      assert.deepEqual(await findingsOf(v2Id), []);
+      // A pull by someone else (not Vigil) makes it eligible again: rescanned, findings back.
+      const res = await registry.fetch("/v2/team/app/manifests/latest", {
+        headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+      });
+      assert.equal(res.status, 200);
+      await waitFor(
+        "the rescan after the pull",
+        async () => (await resource(v2Id))?.scan_status === "ACTIVE",
+      );
+      await jobsSettled();
+      assert.deepEqual(await findingsOf(v2Id), ["CVE-2099-0002"]);
+      await vigil.registries!.updateRegistry(admin, "local", { settings: { rescanDuration: "LIFETIME" } });
+    });
   });
-});
 
 describe("registries without notifications, with auth, unreachable or hostile", { timeout: 600_000 }, () => {
   let vigil: TestService;
