@@ -283,6 +283,7 @@ async function startTokenServer(dir: string, users: RegistryUser[]): Promise<Tok
     reply(405, { errors: [{ code: "UNSUPPORTED" }] });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  server.unref(); // a test that forgets stop() must not hang on it
   const realm = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
   return {
     realm,
@@ -351,15 +352,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    process.removeListener("exit", onExit);
     const proc = child;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+      proc.ref(); // the wait for its exit must keep the event loop alive
       proc.kill("SIGKILL");
       await exited;
     }
     await tokenServer?.close();
     rmSync(dir, { recursive: true, force: true });
+    process.removeListener("exit", onExit);
   };
 
   try {
@@ -421,6 +423,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         : [REGISTRY_BIN, ["serve", configPath]];
       const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: registryEnv() });
       child = proc;
+      // Neither the process nor its pipes keep this process alive: a test that forgets stop() ends
+      // anyway, and the exit handler (or the parent-death signal) takes the registry down with it.
+      proc.unref();
+      for (const stream of [proc.stdout, proc.stderr])
+        (stream as unknown as { unref?: () => void } | null)?.unref?.();
       const append = (b: Buffer) => {
         output += b.toString("utf8");
         if (output.length > 4_000_000) output = output.slice(-2_000_000);
