@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import type { Selectable } from "kysely";
-import type { RegistriesTable, RegistryImagesTable, ScanJobsTable } from "../db/service/schema.js";
+import type { RegistriesTable, RegistryImagesTable } from "../db/service/schema.js";
 import { extractorLayerCache, inventoryRegistryImage } from "../pipeline/registry-image.js";
 import { describeZodIssue } from "../server/shapes.js";
 import { notFound, ServiceError, validation } from "../service/errors.js";
@@ -21,6 +21,7 @@ import {
   parseEnvelope,
   type RegistryEvent,
 } from "./notifications.js";
+import { type JobOutcome, type ScanJob, ScanQueue } from "./queue.js";
 import {
   eligibilityExpired,
   modeFor,
@@ -32,7 +33,6 @@ import {
 
 type RegistryRow = Selectable<RegistriesTable>;
 type ImageRow = Selectable<RegistryImagesTable>;
-type JobRow = Selectable<ScanJobsTable>;
 
 /** A registry as the API shows it: never its credentials. */
 export interface RegistryRecord {
@@ -90,6 +90,7 @@ export interface ScannerStats {
 
 const RETRY_DELAYS_MS = [2_000, 15_000, 60_000];
 const UNTAGGED_PUSH_DELAY_MS = 1_500;
+const PING_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 ** 3;
 
 const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
@@ -153,13 +154,8 @@ export class RegistryScanner {
     jobsFailed: 0,
   };
   readonly cache: LayerCache;
-  private readonly workers: number;
-  private readonly running = new Map<number, Promise<void>>();
-  private readonly busyRepos = new Set<string>();
+  private readonly queue: ScanQueue;
   private timer: NodeJS.Timeout | undefined;
-  private pumping = false;
-  private stopped = false;
-  private readonly waiters: (() => void)[] = [];
   private readonly log: (line: string) => void;
 
   constructor(
@@ -170,7 +166,12 @@ export class RegistryScanner {
     this.cache = extractorLayerCache(options.cacheDir, {
       ...(options.cacheMaxBytes !== undefined ? { maxBytes: options.cacheMaxBytes } : {}),
     });
-    this.workers = Math.max(1, options.workers ?? 2);
+    this.queue = new ScanQueue(
+      service.db,
+      () => this.now(),
+      Math.max(1, options.workers ?? 2),
+      (job) => this.runJob(job),
+    );
     this.log = options.log ?? (() => {});
   }
 
@@ -360,7 +361,7 @@ export class RegistryScanner {
     return out;
   }
 
-  private client(r: RegistryRow): RegistryClient {
+  private client(r: RegistryRow, timeoutMs = this.options.requestTimeoutMs): RegistryClient {
     const settings = json<RegistrySettings>(r.settings);
     const credentials = r.credentials_sealed
       ? json<RegistryCredentials>(unseal(this.masterKey, r.credentials_sealed))
@@ -370,8 +371,22 @@ export class RegistryScanner {
       ...(credentials ? { credentials } : {}),
       insecure: settings.insecure,
       userAgent: OWN_USER_AGENT,
-      ...(this.options.requestTimeoutMs ? { timeoutMs: this.options.requestTimeoutMs } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
     });
+  }
+
+  /** A client for one piece of work, closed after it (an insecure client owns a connection pool). */
+  private async withClient<T>(
+    r: RegistryRow,
+    fn: (client: RegistryClient) => Promise<T>,
+    timeoutMs?: number,
+  ): Promise<T> {
+    const client = this.client(r, timeoutMs);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
   }
 
   private async setRegistryStatus(r: RegistryRow, status: "OK" | "ERROR", detail: string | null) {
@@ -385,7 +400,9 @@ export class RegistryScanner {
   /** Pings the registry (authenticating) and records the outcome on it. */
   async checkRegistry(r: RegistryRow): Promise<boolean> {
     try {
-      await this.client(r).ping();
+      // Registration answers within seconds; a registry that slow is reported, not waited for.
+      const timeout = Math.min(this.options.requestTimeoutMs ?? PING_TIMEOUT_MS, PING_TIMEOUT_MS);
+      await this.withClient(r, (client) => client.ping(), timeout);
       await this.setRegistryStatus(r, "OK", null);
       return true;
     } catch (e) {
@@ -448,7 +465,6 @@ export class RegistryScanner {
         await this.untag(r, e.target.repository, e.target.tag);
       }
     }
-    if (out.queued > 0) this.wake();
     return out;
   }
 
@@ -507,12 +523,11 @@ export class RegistryScanner {
       throw validation(`repository ${repository} is excluded by registry ${name}'s patterns`);
     const tag = isDigest(reference) ? null : reference;
     const id = await this.enqueue(r, repository, reference, tag, "manual", true);
-    this.wake();
     return id ?? 0;
   }
 
   /** Queues a scan unless the same one is already waiting; returns the job id when queued. */
-  private async enqueue(
+  private enqueue(
     r: RegistryRow,
     repository: string,
     reference: string,
@@ -521,47 +536,20 @@ export class RegistryScanner {
     force = false,
     delayMs = 0,
   ): Promise<number | undefined> {
-    let q = this.db
-      .selectFrom("scan_jobs")
-      .select("id")
-      .where("registry_id", "=", r.registry_id)
-      .where("repository", "=", repository)
-      .where("reference", "=", reference)
-      .where("state", "=", "queued");
-    q = tag === null ? q.where("tag", "is", null) : q.where("tag", "=", tag);
-    const waiting = await q.executeTakeFirst();
-    if (waiting && !force) return undefined;
-    const now = this.now();
-    const res = await this.db
-      .insertInto("scan_jobs")
-      .values({
-        account_id: r.account_id,
-        registry_id: r.registry_id,
-        repository,
-        reference,
-        tag,
-        reason,
-        state: "queued",
-        attempts: 0,
-        error: null,
-        not_before: now + delayMs,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return Number(res.id);
+    return this.queue.enqueue(
+      { account_id: r.account_id, registry_id: r.registry_id, repository, reference, tag, reason },
+      { force, delayMs },
+    );
   }
 
-  // --- the queue -----------------------------------------------------------------------------
+  // --- the queue ---------------------------------------------------------------------------
 
   /** Starts the workers and the schedule (polls, expiry); jobs left running by a crash requeue. */
   async start(): Promise<void> {
-    this.stopped = false;
-    await this.db.updateTable("scan_jobs").set({ state: "queued" }).where("state", "=", "running").execute();
+    await this.queue.start();
     const tick = () => {
       void this.schedule().catch((e) => this.log(`registry schedule: ${(e as Error).message}`));
-      this.wake();
+      this.queue.wake();
     };
     this.timer = setInterval(tick, (this.options.tickSeconds ?? 5) * 1000);
     this.timer.unref();
@@ -569,121 +557,37 @@ export class RegistryScanner {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.running.values()]);
+    await this.queue.stop();
   }
 
-  /** Resolves once nothing is queued (due now) or running. */
-  async idle(timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      this.wake();
-      const due = await this.db
-        .selectFrom("scan_jobs")
-        .select("id")
-        .where("state", "in", ["queued", "running"])
-        .where("not_before", "<=", this.now())
-        .executeTakeFirst();
-      if (!due && this.running.size === 0) return;
-      if (Date.now() > deadline) throw new Error("registry scans did not finish in time");
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, 200);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          res();
-        });
-      });
-    }
+  /** Resolves once no scan is queued (due now) or running. */
+  idle(timeoutMs?: number): Promise<void> {
+    return this.queue.idle(timeoutMs);
   }
 
-  private wake(): void {
-    if (this.stopped) return;
-    void this.pump();
-  }
-
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (!this.stopped && this.running.size < this.workers) {
-        const job = await this.claim();
-        if (!job) break;
-        const key = `${job.registry_id}\0${job.repository}`;
-        this.busyRepos.add(key);
-        const run = this.runJob(job).finally(() => {
-          this.running.delete(Number(job.id));
-          this.busyRepos.delete(key);
-          for (const w of this.waiters.splice(0)) w();
-          this.wake();
-        });
-        this.running.set(Number(job.id), run);
-      }
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  /** Takes the oldest due job whose repository is not being scanned (one scan per repository). */
-  private async claim(): Promise<JobRow | undefined> {
-    const candidates = await this.db
-      .selectFrom("scan_jobs")
-      .selectAll()
-      .where("state", "=", "queued")
-      .where("not_before", "<=", this.now())
-      .orderBy("id")
-      .limit(50)
-      .execute();
-    for (const c of candidates) {
-      if (this.busyRepos.has(`${c.registry_id}\0${c.repository}`)) continue;
-      const taken = await this.db
-        .updateTable("scan_jobs")
-        .set({ state: "running", attempts: c.attempts + 1, updated_at: this.now() })
-        .where("id", "=", c.id)
-        .where("state", "=", "queued")
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 1) return { ...c, attempts: c.attempts + 1 };
-    }
-    return undefined;
-  }
-
-  private async runJob(job: JobRow): Promise<void> {
+  /** One job: transient registry failures are retried later, others fail; both show in coverage. */
+  private async runJob(job: ScanJob): Promise<JobOutcome> {
     const r = await this.db
       .selectFrom("registries")
       .selectAll()
       .where("registry_id", "=", job.registry_id)
       .executeTakeFirst();
-    const finish = (state: "done" | "failed" | "queued", error: string | null, notBefore?: number) =>
-      this.db
-        .updateTable("scan_jobs")
-        .set({
-          state,
-          error,
-          updated_at: this.now(),
-          ...(notBefore !== undefined ? { not_before: notBefore } : {}),
-        })
-        .where("id", "=", job.id)
-        .execute();
-    if (!r) {
-      await finish("done", "registry removed");
-      return;
-    }
+    if (!r) return { state: "failed", error: "registry removed" };
     try {
-      await this.scanJob(r, job);
-      await finish("done", null);
+      await this.withClient(r, (client) => this.scanJob(r, job, client));
+      return { state: "done" };
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const error = e instanceof Error ? e.message : String(e);
+      this.log(`registry ${r.name}: ${job.repository}@${job.reference}: ${error}`);
+      await this.recordFailure(r, job, e);
       const transient =
         e instanceof RegistryError &&
         (e.kind === "unreachable" || (e.kind === "protocol" && (e.status ?? 0) >= 500));
-      await this.recordFailure(r, job, e);
-      if (transient && job.attempts <= RETRY_DELAYS_MS.length) {
-        await finish("queued", message, this.now() + RETRY_DELAYS_MS[job.attempts - 1]!);
-      } else {
-        this.stats.jobsFailed++;
-        await finish("failed", message);
-      }
-      this.log(`registry ${r.name}: ${job.repository}@${job.reference}: ${message}`);
+      if (transient && job.attempts <= RETRY_DELAYS_MS.length)
+        return { state: "retry", error, at: this.now() + RETRY_DELAYS_MS[job.attempts - 1]! };
+      this.stats.jobsFailed++;
+      return { state: "failed", error };
     }
   }
 
@@ -693,7 +597,7 @@ export class RegistryScanner {
   }
 
   /** A scan that failed shows in coverage on the image (or the tag, when no digest is known). */
-  private async recordFailure(r: RegistryRow, job: JobRow, e: unknown): Promise<void> {
+  private async recordFailure(r: RegistryRow, job: ScanJob, e: unknown): Promise<void> {
     if (e instanceof RegistryError && (e.kind === "auth" || e.kind === "unreachable"))
       await this.setRegistryStatus(r, "ERROR", e.message);
     const id = this.resourceId(r, job.repository, job.reference);
@@ -848,7 +752,7 @@ export class RegistryScanner {
   }
 
   /** Whether an untagged manifest is a platform of an index already scanned. */
-  private async platformOfKnownIndex(r: RegistryRow, job: JobRow): Promise<boolean> {
+  private async platformOfKnownIndex(r: RegistryRow, job: ScanJob): Promise<boolean> {
     const id = this.resourceId(r, job.repository, job.reference);
     const rows = await this.db
       .selectFrom("registry_images")
@@ -860,11 +764,10 @@ export class RegistryScanner {
   }
 
   /** One queued scan: resolve, skip what is already scanned, pull through the cache, submit. */
-  private async scanJob(r: RegistryRow, job: JobRow): Promise<void> {
+  private async scanJob(r: RegistryRow, job: ScanJob, client: RegistryClient): Promise<void> {
     const settings = json<RegistrySettings>(r.settings);
     const mode = modeFor(settings, job.repository);
     if (!mode) return;
-    const client = this.client(r);
     const known = isDigest(job.reference)
       ? await this.image(r.registry_id, job.repository, job.reference)
       : undefined;
@@ -984,7 +887,13 @@ export class RegistryScanner {
   async poll(
     r: RegistryRow,
   ): Promise<{ repositories: number; queued: number; deleted: number; error?: string }> {
-    const client = this.client(r);
+    return this.withClient(r, (client) => this.pollWith(r, client));
+  }
+
+  private async pollWith(
+    r: RegistryRow,
+    client: RegistryClient,
+  ): Promise<{ repositories: number; queued: number; deleted: number; error?: string }> {
     const settings = json<RegistrySettings>(r.settings);
     const out = { repositories: 0, queued: 0, deleted: 0 };
     await this.db
@@ -1050,7 +959,6 @@ export class RegistryScanner {
       }
     }
     await this.setRegistryStatus(r, "OK", null);
-    if (out.queued > 0) this.wake();
     return out;
   }
 
