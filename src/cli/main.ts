@@ -9,6 +9,7 @@ import { toSpdx } from "../formats/spdx.js";
 import { inventoryTarget, openTarget, type ScanResult, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
+import { hostCommands } from "./hosts.js";
 import { Progress } from "./progress.js";
 import { useProxyFromEnvironment } from "./proxy.js";
 import { registryCommands } from "./registry.js";
@@ -328,6 +329,7 @@ export function buildProgram(): Command {
     });
 
   registryCommands(program);
+  hostCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { openAdvisoryStore } from "../advisories/store.js";
 import { openServiceDatabase, type ServiceDatabase } from "../db/service/open.js";
+import { HostMounts, HostService } from "../hosts/hosts.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import { layerCacheDir, RegistryScanner } from "../registries/scanner.js";
 import { buildApp } from "../server/app.js";
@@ -80,7 +81,9 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     log: (line) => process.stderr.write(`${line}\n`),
   });
   await registries.start();
-  const app = buildApp({ service, exports, registries });
+  const hosts = new HostService(service);
+  const mounts = new HostMounts(service, hosts);
+  const app = buildApp({ service, exports, registries, hosts, mounts });
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace("[::1]", "localhost");
   process.stderr.write(
@@ -111,6 +114,15 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   const timers: NodeJS.Timeout[] = [];
   if (o.updateInterval > 0) timers.push(setInterval(() => void tick(true), o.updateInterval * 60_000));
   if (o.reevaluateInterval > 0) timers.push(setInterval(() => void tick(false), o.reevaluateInterval * 1000));
+  // Host coverage that time changes (stale hosts) and agentless disk scans that are due.
+  timers.push(
+    setInterval(() => {
+      void hosts
+        .sweep()
+        .then(() => mounts.runDue())
+        .catch((e) => process.stderr.write(`host sweep failed: ${(e as Error).message}\n`));
+    }, 60_000),
+  );
   for (const t of timers) t.unref();
   return {
     url,

@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { z } from "zod";
+import type { HostMounts, HostService } from "../hosts/hosts.js";
 import type { RegistryScanner } from "../registries/scanner.js";
 import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
 import type { Principal, VigilService } from "../service/service.js";
+import { hostOperations } from "./host-operations.js";
 import { type Operation, operations } from "./operations.js";
 import { registryOperations } from "./registry-operations.js";
 import { describeZodIssue } from "./shapes.js";
@@ -14,6 +16,9 @@ export interface AppOptions {
   exports: Exports;
   /** Container registry scanning; without it the registry routes answer BadRequestException. */
   registries?: RegistryScanner;
+  /** Hosts: agents and agentless disk scans. */
+  hosts?: HostService;
+  mounts?: HostMounts;
   /** Largest request body accepted, bytes. */
   bodyLimit?: number;
   logger?: boolean;
@@ -35,6 +40,9 @@ function sendError(reply: FastifyReply, e: ServiceError): FastifyReply {
     .send(toWireJson({ message: e.message, ...e.extra }));
 }
 
+/** The caller of an operation that needs no signature (agent enrolment with an activation code). */
+const ANONYMOUS: Principal = { accountId: "", id: "anonymous", readOnly: false };
+
 export interface RequestContext {
   principal: Principal;
   body: Record<string, unknown>;
@@ -43,6 +51,8 @@ export interface RequestContext {
   service: VigilService;
   exports: Exports;
   registries?: RegistryScanner | undefined;
+  hosts?: HostService | undefined;
+  mounts?: HostMounts | undefined;
 }
 
 /**
@@ -107,7 +117,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
       auth,
       key.secret,
     );
-    return { accountId: key.accountId, id: auth.accessKeyId, readOnly: key.readOnly };
+    if (key.revokedAt) {
+      throw new ServiceError(
+        "AccessDeniedException",
+        `access key ${auth.accessKeyId}${key.hostId ? ` of host ${key.hostId}` : ""} was revoked at ${new Date(key.revokedAt).toISOString()}${key.hostId ? "; enrol the host again with a new activation code" : ""}`,
+      );
+    }
+    return {
+      accountId: key.accountId,
+      id: auth.accessKeyId,
+      readOnly: key.readOnly,
+      ...(key.hostId ? { hostId: key.hostId } : {}),
+    };
   };
 
   const route = (op: Operation) => {
@@ -115,7 +136,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
       method: op.method,
       url: op.path,
       handler: async (req, reply) => {
-        const principal = await authenticate(req);
+        const principal = op.unauthenticated ? ANONYMOUS : await authenticate(req);
+        // An agent's key speaks for its host only; account keys cannot pose as agents.
+        if (!op.unauthenticated && !!principal.hostId !== !!op.agent) {
+          throw new ServiceError(
+            "AccessDeniedException",
+            principal.hostId
+              ? `access key ${principal.id} belongs to host ${principal.hostId}; it can only send that host's inventory`
+              : `${op.name} is for enrolled agents; sign it with the host's credential`,
+          );
+        }
         if (op.writes && principal.readOnly) {
           throw new ServiceError(
             "AccessDeniedException",
@@ -159,6 +189,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
           service: options.service,
           exports: options.exports,
           registries: options.registries,
+          hosts: options.hosts,
+          mounts: options.mounts,
         });
         reply.header("content-type", "application/json");
         return reply.code(200).send(toWireJson(result ?? {}));
@@ -167,6 +199,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   };
   for (const op of operations) route(op);
   for (const op of registryOperations) route(op);
+  for (const op of hostOperations) route(op);
 
   // Registry notifications (CNCF distribution's `notifications` endpoints and compatible): the
   // registry cannot sign with SigV4, so it sends the bearer token issued when it was registered.

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Body of Vigil's native `POST /v1/resources/{id}/inventory`: the resource and its packages. */
-const PackageShape = z
+export const PackageShape = z
   .object({
     name: z.string().min(1).max(512),
     version: z.string().max(256),
@@ -32,6 +32,16 @@ const PackageShape = z
   })
   .strict();
 
+export const OsShape = z
+  .object({
+    id: z.string().max(64),
+    versionId: z.string().max(64).optional(),
+    codename: z.string().max(64).optional(),
+    prettyName: z.string().max(256).optional(),
+    ecosystem: z.string().max(128).optional(),
+  })
+  .strict();
+
 export const SubmitInventoryRequest = z
   .object({
     resourceType: z.enum([
@@ -45,16 +55,7 @@ export const SubmitInventoryRequest = z
     details: z.record(z.string(), z.unknown()).optional(),
     inventory: z
       .object({
-        os: z
-          .object({
-            id: z.string().max(64),
-            versionId: z.string().max(64).optional(),
-            codename: z.string().max(64).optional(),
-            prettyName: z.string().max(256).optional(),
-            ecosystem: z.string().max(128).optional(),
-          })
-          .strict()
-          .optional(),
+        os: OsShape.optional(),
         packages: z.array(PackageShape).max(200_000),
       })
       .strict(),

@@ -22,6 +22,10 @@ export interface Operation {
   path: string;
   input?: z.ZodType;
   writes: boolean;
+  /** Only an enrolled agent's host key may call it. */
+  agent?: boolean;
+  /** Needs no signature (the body carries its own proof, like an activation code). */
+  unauthenticated?: boolean;
   handler(ctx: RequestContext): Promise<unknown>;
 }
 

@@ -27,6 +27,8 @@ export interface Principal {
   /** Access key id, or "cli:<user>" for local administrative commands. */
   id: string;
   readOnly: boolean;
+  /** Set when the key is an agent's: the host it speaks for (agent endpoints only). */
+  hostId?: string;
 }
 
 export interface SubmittedResource {
@@ -188,7 +190,10 @@ export const encodeToken = (t: PageToken) => Buffer.from(JSON.stringify(t)).toSt
  */
 export class VigilService {
   readonly db: ServiceDb;
-  private readonly keyCache = new Map<string, { accountId: string; secret: string; readOnly: boolean }>();
+  private readonly keyCache = new Map<
+    string,
+    { accountId: string; secret: string; readOnly: boolean; hostId?: string; revokedAt?: number }
+  >();
   private readonly suppressCache = new Map<string, FilterRecord[]>();
   private reevaluating: Promise<ReevaluationResult> | undefined;
 
@@ -294,7 +299,7 @@ export class VigilService {
 
   async createKey(
     accountId: string,
-    options: { readOnly?: boolean; description?: string; principal?: string } = {},
+    options: { readOnly?: boolean; description?: string; principal?: string; hostId?: string } = {},
   ): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     await this.ensureAccount(accountId);
     const accessKeyId = newAccessKeyId();
@@ -309,6 +314,7 @@ export class VigilService {
         description: options.description ?? null,
         created_at: this.now(),
         last_used_at: null,
+        host_id: options.hostId ?? null,
       })
       .execute();
     await this.audit(
@@ -344,13 +350,23 @@ export class VigilService {
     return !!row;
   }
 
+  /** Marks a key revoked (kept, so that its use is refused with a reason rather than as unknown). */
+  async revokeKey(accessKeyId: string): Promise<void> {
+    await this.db
+      .updateTable("access_keys")
+      .set({ revoked_at: this.now() })
+      .where("access_key_id", "=", accessKeyId)
+      .execute();
+    this.keyCache.delete(accessKeyId);
+  }
+
   /** The account, secret and permissions of an access key, for signature checks. */
   async resolveKey(accessKeyId: string) {
     const hit = this.keyCache.get(accessKeyId);
     if (hit) return hit;
     const row = await this.db
       .selectFrom("access_keys")
-      .select(["account_id", "secret_sealed", "read_only"])
+      .select(["account_id", "secret_sealed", "read_only", "host_id", "revoked_at"])
       .where("access_key_id", "=", accessKeyId)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -358,6 +374,8 @@ export class VigilService {
       accountId: row.account_id,
       secret: unseal(this.masterKey, row.secret_sealed),
       readOnly: row.read_only === 1,
+      ...(row.host_id ? { hostId: row.host_id } : {}),
+      ...(row.revoked_at ? { revokedAt: Number(row.revoked_at) } : {}),
     };
     this.keyCache.set(accessKeyId, key);
     return key;

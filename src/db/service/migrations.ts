@@ -243,6 +243,62 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0003_hosts": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable("access_keys").addColumn("host_id", "text").execute();
+        await db.schema.alterTable("access_keys").addColumn("revoked_at", "bigint").execute();
+        await db.schema
+          .createTable("activations")
+          .addColumn("activation_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("code_hash", "text", (c) => c.notNull())
+          .addColumn("description", "text")
+          .addColumn("max_count", "integer", (c) => c.notNull())
+          .addColumn("used_count", "integer", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("hosts")
+          .addColumn("host_id", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("activation_id", "text")
+          .addColumn("hostname", "text", (c) => c.notNull())
+          .addColumn("machine_id", "text")
+          .addColumn("agent_version", "text")
+          .addColumn("registered_at", "bigint", (c) => c.notNull())
+          .addColumn("last_seen_at", "bigint")
+          .addColumn("last_sequence", "bigint", (c) => c.notNull())
+          .addColumn("last_content_hash", "text")
+          .addColumn("last_inventory_at", "bigint")
+          .addColumn("facts", blob)
+          .addColumn("collection", "text")
+          .addColumn("rotate_requested", "integer", (c) => c.notNull())
+          .addColumn("revoked_at", "bigint")
+          .addPrimaryKeyConstraint("hosts_pk", ["account_id", "host_id"])
+          .execute();
+        await db.schema
+          .createTable("agent_nonces")
+          .addColumn("nonce", "text", (c) => c.primaryKey())
+          .addColumn("host_id", "text", (c) => c.notNull())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("agent_nonces_by_time").on("agent_nonces").column("at").execute();
+        await db.schema
+          .createTable("host_mounts")
+          .addColumn("mount_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("path", "text", (c) => c.notNull())
+          .addColumn("host_id", "text", (c) => c.notNull())
+          .addColumn("interval_minutes", "integer", (c) => c.notNull())
+          .addColumn("last_scan_at", "bigint")
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("status_detail", "text")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -19,6 +19,10 @@ export interface ServiceTables {
   registries: RegistriesTable;
   registry_images: RegistryImagesTable;
   scan_jobs: ScanJobsTable;
+  activations: ActivationsTable;
+  hosts: HostsTable;
+  agent_nonces: AgentNoncesTable;
+  host_mounts: HostMountsTable;
 }
 
 export interface AccountsTable {
@@ -45,6 +49,10 @@ export interface AccessKeysTable {
   description: string | null;
   created_at: number;
   last_used_at: number | null;
+  /** Set for an agent's credential: the host it identifies; such a key reaches agent endpoints only. */
+  host_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the credential was revoked (kept so the refusal can say so), or null. */
+  revoked_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ResourcesTable {
@@ -229,4 +237,63 @@ export interface ScanJobsTable {
   not_before: number;
   created_at: number;
   updated_at: number;
+}
+
+/** One-time activation codes for agent enrolment (migration 0003), like SSM hybrid activations. */
+export interface ActivationsTable {
+  activation_id: string;
+  account_id: string;
+  /** sha256 of the activation code; the code itself is shown once. */
+  code_hash: string;
+  description: string | null;
+  max_count: number;
+  used_count: number;
+  expires_at: number;
+  /** JSON tags every host enrolled with it starts with. */
+  tags: string;
+  created_at: number;
+}
+
+/** An enrolled host (agent identity) or an agentless disk scanned for it. */
+export interface HostsTable {
+  /** Also the resource id ("h-…"). */
+  host_id: string;
+  account_id: string;
+  activation_id: string | null;
+  hostname: string;
+  machine_id: string | null;
+  agent_version: string | null;
+  registered_at: number;
+  last_seen_at: number | null;
+  /** Sequence number of the last inventory message applied. */
+  last_sequence: number;
+  /** sha256 of the inventory the last message produced (deltas must arrive at it). */
+  last_content_hash: string | null;
+  last_inventory_at: number | null;
+  /** gzip JSON HostFacts: kernel, processes, listening sockets, interfaces, packages in use. */
+  facts: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  /** JSON: the agent's last collection cost (cpu ms, rss bytes, wall ms). */
+  collection: string | null;
+  rotate_requested: number;
+  revoked_at: number | null;
+}
+
+/** Nonces of agent requests already seen, kept for the signature's clock-skew window. */
+export interface AgentNoncesTable {
+  nonce: string;
+  host_id: string;
+  at: number;
+}
+
+/** A mounted disk or snapshot directory the server scans for a host (agentless). */
+export interface HostMountsTable {
+  mount_id: string;
+  account_id: string;
+  path: string;
+  host_id: string;
+  interval_minutes: number;
+  last_scan_at: number | null;
+  status: string;
+  status_detail: string | null;
+  created_at: number;
 }
