@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { Agent as UndiciAgent } from "undici";
 import type { OsInfo, Package } from "../extractors/types.js";
 import {
   DEFAULT_DEEP_PATHS,
@@ -27,6 +28,8 @@ export interface AgentOptions {
   deepPaths?: readonly string[];
   /** key=value lines; default <root>/etc/vigil/tags. */
   tagsFile?: string;
+  /** PEM file of the CA that signed the server's certificate (a private or self-signed one). */
+  caFile?: string;
   /** Longest wait between retries while the server is away. */
   maxBackoffMs?: number;
   log?: (line: string) => void;
@@ -97,11 +100,13 @@ export function parseTags(text: string, log: (l: string) => void = () => {}): Re
 export class Agent {
   private readonly root: string;
   private readonly log: (line: string) => void;
+  private readonly dispatcher: UndiciAgent | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.root = o.root ?? "/";
     this.log = o.log ?? (() => {});
     mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+    this.dispatcher = o.caFile ? new UndiciAgent({ connect: { ca: readFileSync(o.caFile) } }) : undefined;
   }
 
   private path(name: string): string {
@@ -128,7 +133,8 @@ export class Agent {
   /** Exchanges an activation code for this host's credential. */
   async enroll(activationId: string, activationCode: string): Promise<Identity> {
     const ident = hostIdentity(this.root, osHostname());
-    const res = await fetch(new URL("/v1/agent/register", this.o.server), {
+    const init: RequestInit & { dispatcher?: UndiciAgent } = {
+      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -138,7 +144,16 @@ export class Agent {
         ...(ident.machineId && /^[0-9a-f]{32}$/.test(ident.machineId) ? { machineId: ident.machineId } : {}),
         agentVersion: AGENT_VERSION,
       }),
-    });
+    };
+    let res: Response;
+    try {
+      res = await fetch(new URL("/v1/agent/register", this.o.server), init);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new AgentError(
+        `cannot reach ${this.o.server}: ${cause?.code ?? ""} ${cause?.message ?? (e as Error).message}`.trim(),
+      );
+    }
     const body = (await res.json().catch(() => ({}))) as Record<string, string>;
     if (res.status !== 200)
       throw new AgentError(`enrolment refused by ${this.o.server}: ${body["message"] ?? res.status}`);
@@ -282,10 +297,17 @@ export class Agent {
   private async send(path: string, body: Record<string, unknown>) {
     const id = this.identity()!;
     try {
-      const r = await signedFetch(this.o.server, path, { ...body, nonce: nonce() }, id);
+      const r = await signedFetch(this.o.server, path, { ...body, nonce: nonce() }, id, {
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      });
       return { ok: r.status === 200, status: r.status, json: r.json };
     } catch (e) {
-      return { ok: false, status: 0, json: { message: (e as Error).message } };
+      const cause = (e as { cause?: { code?: string } }).cause;
+      return {
+        ok: false,
+        status: 0,
+        json: { message: `${(e as Error).message}${cause?.code ? ` (${cause.code})` : ""}` },
+      };
     }
   }
 

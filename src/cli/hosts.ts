@@ -130,6 +130,7 @@ export function hostCommands(program: Command): void {
     .option("--root <dir>", "root filesystem to report", "/")
     .option("--paths <list>", `deep-inspection paths (default ${DEFAULT_DEEP_PATHS.join(",")})`, paths)
     .option("--tags-file <file>", "key=value tags (default <root>/etc/vigil/tags)")
+    .option("--ca-file <file>", "PEM CA of the server's certificate (private or self-signed)")
     .option("--interval <seconds>", "seconds between collections", (v) => Number.parseInt(v, 10), 3600)
     .option("--heartbeat <seconds>", "seconds between heartbeats", (v) => Number.parseInt(v, 10), 300)
     .option("--once", "report once and exit")
@@ -141,6 +142,7 @@ export function hostCommands(program: Command): void {
         root: string;
         paths?: string[];
         tagsFile?: string;
+        caFile?: string;
         interval: number;
         heartbeat: number;
         once?: boolean;
@@ -151,6 +153,7 @@ export function hostCommands(program: Command): void {
           root: resolve(o.root),
           ...(o.paths ? { deepPaths: o.paths } : {}),
           ...(o.tagsFile ? { tagsFile: o.tagsFile } : {}),
+          ...(o.caFile ? { caFile: o.caFile } : {}),
           log: (l) => process.stderr.write(`vigil-agent: ${l}\n`),
         });
         if (o.activation) {

@@ -272,6 +272,8 @@ export function buildProgram(): Command {
       360,
     )
     .option("--no-update", "do not update advisories at start")
+    .option("--tls-cert <file>", "PEM certificate (chain): serve HTTPS")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
     .action(async (opts: Omit<ServeOptions, "dataDir" | "reevaluateInterval">, cmd: Command) => {
       const running = await serve({ dataDir: dataDirOf(cmd), ...opts, reevaluateInterval: 30 });
       await new Promise<void>((done) => {

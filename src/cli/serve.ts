@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openAdvisoryStore } from "../advisories/store.js";
 import { openServiceDatabase, type ServiceDatabase } from "../db/service/open.js";
@@ -27,6 +28,9 @@ export interface ServeOptions {
   /** Seconds between checks of the advisory change log (updates made by `vigil db update`). */
   reevaluateInterval: number;
   update: boolean;
+  /** PEM files: serve HTTPS (agents then connect over TLS). */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 async function loadAdvisories(o: ServeOptions): Promise<void> {
@@ -83,7 +87,10 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   await registries.start();
   const hosts = new HostService(service);
   const mounts = new HostMounts(service, hosts);
-  const app = buildApp({ service, exports, registries, hosts, mounts });
+  if (!!o.tlsCert !== !!o.tlsKey) throw new Error("--tls-cert and --tls-key go together");
+  const https =
+    o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
+  const app = buildApp({ service, exports, registries, hosts, mounts, ...(https ? { https } : {}) });
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace("[::1]", "localhost");
   process.stderr.write(

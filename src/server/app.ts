@@ -21,6 +21,8 @@ export interface AppOptions {
   mounts?: HostMounts;
   /** Largest request body accepted, bytes. */
   bodyLimit?: number;
+  /** Serve HTTPS with this PEM key and certificate (chain). */
+  https?: { key: Buffer; cert: Buffer };
   logger?: boolean;
 }
 
@@ -63,6 +65,7 @@ export interface RequestContext {
 export function buildApp(options: AppOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? 64 << 20;
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     logger: options.logger ?? false,
     bodyLimit,
     return503OnClosing: true,

@@ -1,6 +1,7 @@
 import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import type { Dispatcher } from "undici";
 
 /** A small SigV4-signing JSON client for Vigil's own endpoints (`vigil scan --submit`, tests). */
 export interface Credentials {
@@ -59,15 +60,18 @@ export async function signedFetch(
   path: string,
   body: unknown,
   creds: Credentials,
-  options: SignOptions & { rawBody?: string } = {},
+  options: SignOptions & { rawBody?: string; dispatcher?: Dispatcher } = {},
 ): Promise<{ status: number; json: Record<string, unknown>; errorType?: string }> {
   const url = new URL(path, endpoint);
   const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
-  const res = await fetch(url, {
+  const init: RequestInit & { dispatcher?: Dispatcher } = {
     method: options.method ?? "POST",
     headers: await signRequest(url, payload, creds, options),
     ...(payload !== undefined ? { body: payload } : {}),
-  });
+    // A private CA (a self-signed server) comes as an undici dispatcher; fetch accepts one.
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  };
+  const res = await fetch(url, init);
   const text = await res.text();
   let json: Record<string, unknown> = {};
   try {

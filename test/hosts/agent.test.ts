@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Agent, AgentError } from "../../src/agent/agent.js";
 import { hostResourceId } from "../../src/hosts/inventory.js";
+import { buildApp } from "../../src/server/app.js";
 import { signedFetch } from "../../src/server/client.js";
 import type { Principal } from "../../src/service/service.js";
 import { osvRecord, tempDir } from "../advisories/helpers.js";
@@ -306,6 +307,61 @@ describe("hosts and the agent", { timeout: 600_000 }, () => {
       t.mounts.add(admin, { path: join(tmp.path, "nope"), intervalMinutes: 60 }),
       /not a directory/,
     );
+  });
+
+  it("connects over HTTPS when the server has TLS, trusting the CA it is given", async () => {
+    const dir = join(tmp.path, "tls");
+    mkdirSync(dir, { recursive: true });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=vigil-test",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    const app = buildApp({
+      service: t.service,
+      exports: t.exports,
+      hosts: t.hosts,
+      mounts: t.mounts,
+      https: { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+    });
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      assert.match(url, /^https:/);
+      const act = await t.hosts.createActivation(admin, { count: 2, expiresAt: clock + 3_600_000 });
+      const root = miniRoot(join(tmp.path, "root-tls"), "bullseye");
+      const untrusting = new Agent({ server: url, stateDir: join(tmp.path, "state-tls0"), root });
+      await assert.rejects(
+        untrusting.enroll(act.activationId, act.activationCode),
+        /cannot reach .*(SELF_SIGNED|certificate)/i,
+      );
+      const agent = new Agent({
+        server: url,
+        stateDir: join(tmp.path, "state-tls"),
+        root,
+        caFile: join(dir, "cert.pem"),
+      });
+      const id = await agent.enroll(act.activationId, act.activationCode);
+      assert.equal((await agent.report()).sent, "full");
+      assert.equal((await resource(id.hostId))!.scan_status, "ACTIVE");
+    } finally {
+      await app.close();
+    }
   });
 
   it("runs on this machine: packages match osquery's deb_packages, sockets and packages in use are reported", async () => {
