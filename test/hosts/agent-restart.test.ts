@@ -1,0 +1,149 @@
+/**
+ * The server killed (SIGKILL) while an agent is sending: the agent keeps its message, retries
+ * with backoff, and once `vigil serve` is back on the same data directory the server holds the
+ * agent's new inventory.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { updateAdvisories } from "../../src/advisories/update.js";
+import { Agent } from "../../src/agent/agent.js";
+import { signedFetch } from "../../src/server/client.js";
+import { osvRecord, tempDir } from "../advisories/helpers.js";
+import { debootstrapRootfs, repoRoot } from "../support/fixtures.js";
+import { writeOsvMirror } from "../support/service.js";
+
+const BASH = osvRecord({
+  id: "DEBIAN-TEST-0200",
+  aliases: ["CVE-2099-0200"],
+  summary: "bash test advisory",
+  affected: [
+    {
+      package: { ecosystem: "Debian:12", name: "bash" },
+      ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "99" }] }],
+    },
+  ],
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `vigil serve` in its own process; resolves with its stderr once it serves. */
+function serve(dataDir: string, port: number): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(repoRoot, "src/cli/bin.ts"),
+      "--data-dir",
+      dataDir,
+      "serve",
+      "--no-update",
+      "--port",
+      String(port),
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vigil serve did not start: ${err}`)), 60_000);
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString("utf8");
+      if (err.includes("Vigil is serving")) {
+        clearTimeout(timer);
+        resolve({ child, stderr: () => err });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vigil serve exited with ${code}: ${err}`));
+    });
+  });
+}
+
+describe("an agent and a server that dies mid-send", { timeout: 300_000 }, () => {
+  const tmp = tempDir("agent-restart");
+  let server: ChildProcess | undefined;
+  after(() => {
+    server?.kill("SIGKILL");
+    tmp.cleanup();
+  });
+
+  it("retries until the restarted server has the agent's inventory", async () => {
+    const dataDir = join(tmp.path, "data");
+    const mirror = join(tmp.path, "mirror");
+    writeOsvMirror(mirror, "Debian", [BASH]);
+    await updateAdvisories({ dataDir, mirror, feeds: ["osv:Debian"] });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const first = await serve(dataDir, port);
+    server = first.child;
+    const key = {
+      accessKeyId: /AWS_ACCESS_KEY_ID=(\S+)/.exec(first.stderr())![1]!,
+      secretAccessKey: /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(first.stderr())![1]!,
+    };
+    const act = await signedFetch(url, "/v1/hosts/activations", { count: 1 }, key);
+    assert.equal(act.status, 200, JSON.stringify(act.json));
+
+    const root = join(tmp.path, "root");
+    mkdirSync(join(root, "var/lib/dpkg"), { recursive: true });
+    mkdirSync(join(root, "etc"), { recursive: true });
+    const src = debootstrapRootfs("bookworm");
+    copyFileSync(join(src, "var/lib/dpkg/status"), join(root, "var/lib/dpkg/status"));
+    copyFileSync(join(src, "etc/os-release"), join(root, "etc/os-release"));
+    let kills = 0;
+    const agent = new Agent({
+      server: url,
+      stateDir: join(tmp.path, "state"),
+      root,
+      maxBackoffMs: 1000,
+      onAttempt: (attempt, kind) => {
+        if (kind !== "delta" || attempt !== 1) return;
+        // Killed while the request is on its way.
+        setImmediate(() => {
+          kills++;
+          server!.kill("SIGKILL");
+          setTimeout(() => {
+            void serve(dataDir, port).then((s) => {
+              server = s.child;
+            });
+          }, 300);
+        });
+      },
+    });
+    const id = await agent.enroll(act.json["activationId"] as string, act.json["activationCode"] as string);
+    assert.equal((await agent.report()).sent, "full");
+
+    const status = join(root, "var/lib/dpkg/status");
+    writeFileSync(
+      status,
+      readFileSync(status, "utf8")
+        .replace(/(Package: bash\n(?:.+\n)*?Version: )\S+/, "$1100.0-1")
+        .replace("Source: bash (5.2.15-2)", "Source: bash (100.0-1)"),
+    );
+    const r = await agent.report();
+    assert.equal(kills, 1);
+    assert.equal(r.sequence, 2);
+
+    const hosts = await signedFetch(url, "/v1/hosts", undefined, key, { method: "GET" });
+    const host = (hosts.json["hosts"] as { hostId: string; sequence: number; activeFindings: number }[]).find(
+      (h) => h.hostId === id.hostId,
+    )!;
+    assert.equal(host.sequence, 2, "the server applied the message sent across the crash");
+    assert.equal(host.activeFindings, 0, "and its inventory is the new one (bash fixed)");
+    const again = await agent.report();
+    assert.equal(again.sent, "heartbeat", "agent and server agree");
+  });
+});
