@@ -16,8 +16,10 @@ export interface ListeningSocket {
   port: number;
   /** The socket inode (what /proc/<pid>/fd/* links to as "socket:[inode]"). */
   inode: number;
-  /** The process holding the socket (the lowest pid when several share it, e.g. after fork). */
+  /** The process holding the socket: the lowest pid when several share it (a forking server's workers). */
   pid?: number;
+  /** Every process holding the socket, ascending (present with `pid`; `pid` is the first). */
+  pids?: number[];
   /** That process's command name. */
   process?: string;
 }
@@ -77,8 +79,8 @@ export function parseProcNet(
   text: string,
   protocol: "tcp" | "udp",
   family: 4 | 6,
-): Omit<ListeningSocket, "pid" | "process">[] {
-  const out: Omit<ListeningSocket, "pid" | "process">[] = [];
+): Omit<ListeningSocket, "pid" | "pids" | "process">[] {
+  const out: Omit<ListeningSocket, "pid" | "pids" | "process">[] = [];
   const hexLength = family === 4 ? 8 : 32;
   for (const line of text.split("\n")) {
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
@@ -108,9 +110,9 @@ const TABLES = [
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 
-/** For each wanted socket inode, the lowest pid holding it. Unreadable processes and fds are skipped. */
-async function socketOwners(proc: string, wanted: ReadonlySet<number>): Promise<Map<number, number>> {
-  const owners = new Map<number, number>();
+/** For each wanted socket inode, the pids holding it, ascending. Unreadable processes and fds are skipped. */
+async function socketOwners(proc: string, wanted: ReadonlySet<number>): Promise<Map<number, number[]>> {
+  const owners = new Map<number, number[]>();
   const pids = listPids(proc);
   for (let i = 0; i < pids.length; i++) {
     if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
@@ -132,8 +134,10 @@ async function socketOwners(proc: string, wanted: ReadonlySet<number>): Promise<
       const m = SOCKET_LINK.exec(target);
       if (!m) continue;
       const inode = Number(m[1]);
-      // Pids ascend, so the first holder found is the lowest.
-      if (wanted.has(inode) && !owners.has(inode)) owners.set(inode, pid);
+      if (!wanted.has(inode)) continue;
+      const holders = owners.get(inode);
+      if (holders === undefined) owners.set(inode, [pid]);
+      else if (holders.at(-1) !== pid) holders.push(pid); // pids ascend; a dup'ed fd counts once
     }
   }
   return owners;
@@ -163,11 +167,13 @@ export async function listeningSockets(proc = "/proc"): Promise<ListeningSocket[
   if (sockets.length === 0) return sockets;
   const owners = await socketOwners(proc, new Set(sockets.map((s) => s.inode).filter((i) => i !== 0)));
   const names = new Map<number, string | undefined>();
-  for (const pid of new Set(owners.values())) names.set(pid, commandName(proc, pid));
   for (const s of sockets) {
-    const pid = owners.get(s.inode);
-    if (pid === undefined) continue;
+    const pids = owners.get(s.inode);
+    if (pids === undefined) continue;
+    const pid = pids[0]!;
     s.pid = pid;
+    s.pids = [...pids];
+    if (!names.has(pid)) names.set(pid, commandName(proc, pid));
     const name = names.get(pid);
     if (name !== undefined) s.process = name;
   }
