@@ -17,6 +17,7 @@ import { buildApp } from "../../src/server/app.js";
 import { signedFetch } from "../../src/server/client.js";
 import type { Principal } from "../../src/service/service.js";
 import { osvRecord, tempDir } from "../advisories/helpers.js";
+import { runVigilAsync } from "../support/cli.js";
 import { debootstrapRootfs, osqueryBinary } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 
@@ -307,6 +308,51 @@ describe("hosts and the agent", { timeout: 600_000 }, () => {
       t.mounts.add(admin, { path: join(tmp.path, "nope"), intervalMinutes: 60 }),
       /not a directory/,
     );
+    assert.equal(await t.mounts.runDue(), 0, "not due yet");
+    clock += 61 * 60_000;
+    assert.equal(await t.mounts.runDue(), 1, "rescanned after its interval");
+    const [m] = await t.mounts.list(ACCOUNT);
+    assert.equal(m!.status, "OK");
+  });
+
+  it("is driven by the command line: vigil hosts activate, vigil agent --once, vigil hosts list", async () => {
+    const key = await t.service.createKey(ACCOUNT);
+    const env = {
+      AWS_ACCESS_KEY_ID: key.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+      VIGIL_ENDPOINT_URL: t.url,
+    };
+    const act = await runVigilAsync(
+      ["hosts", "activate", "--count", "1", "--expires", "2h", "--tag", "site=lab"],
+      env,
+    );
+    assert.equal(act.status, 0, act.stderr);
+    const activation = /--activation (act-[0-9a-f]{16}:\S+)/.exec(act.stdout)?.[1];
+    assert.ok(activation, act.stdout);
+    const root = miniRoot(join(tmp.path, "root-cli"), "bullseye");
+    const args = [
+      "agent",
+      "--server",
+      t.url,
+      "--state-dir",
+      join(tmp.path, "state-cli"),
+      "--root",
+      root,
+      "--once",
+    ];
+    const run = await runVigilAsync([...args, "--activation", activation], {});
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^full inventory 1 sent: collection \d+ ms, cpu \d+ ms, rss \d+ MiB/);
+    const again = await runVigilAsync(args, {});
+    assert.match(again.stdout, /^heartbeat inventory 1 sent/);
+    const list = await runVigilAsync(["hosts", "list"], env);
+    assert.match(list.stdout, /h-[0-9a-f]{17} {2}bullseye-host {2}ACTIVE SUCCESSFUL {2}findings 1/);
+    const bad = await runVigilAsync(
+      ["agent", "--server", t.url, "--state-dir", join(tmp.path, "state-none"), "--once"],
+      {},
+    );
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /not enrolled: run with --activation/);
   });
 
   it("connects over HTTPS when the server has TLS, trusting the CA it is given", async () => {
