@@ -4,25 +4,9 @@ import { type Command, InvalidArgumentError } from "commander";
 import { Agent } from "../agent/agent.js";
 import { DEFAULT_DEEP_PATHS, hostIdentity, hostInventory, hostResourceId } from "../hosts/inventory.js";
 import { credentialsFromEnv, signedFetch } from "../server/client.js";
+import { callApi as call, endpointOf } from "./api.js";
 
 /** `vigil hosts …` (administration through the API), `vigil agent`, `vigil scan-host`. */
-
-const DEFAULT_ENDPOINT = "http://127.0.0.1:8600";
-const endpointOf = (o: { endpointUrl?: string }) =>
-  o.endpointUrl ?? process.env["VIGIL_ENDPOINT_URL"] ?? DEFAULT_ENDPOINT;
-
-async function call(
-  o: { endpointUrl?: string },
-  method: "GET" | "POST" | "PUT",
-  path: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const url = endpointOf(o);
-  const res = await signedFetch(url, path, body, credentialsFromEnv(), { method });
-  if (res.status !== 200)
-    throw new Error(`${url}: ${res.errorType ?? `HTTP ${res.status}`}: ${String(res.json["message"] ?? "")}`);
-  return res.json;
-}
 
 function parseDuration(v: string): number {
   const m = /^(\d+(?:\.\d+)?)([hd])$/.exec(v);

@@ -1,15 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { RESCAN_DURATIONS, SCAN_MODES } from "../registries/settings.js";
-import { credentialsFromEnv, signedFetch } from "../server/client.js";
 import { parseImageReference } from "../sources/registry/client.js";
+import { callApi as call, DEFAULT_ENDPOINT, type EndpointOptions, endpointOf as endpoint } from "./api.js";
 
 /** `vigil registry …`: a client of the server's registry API, signed with the caller's access key. */
-
-const DEFAULT_ENDPOINT = `http://127.0.0.1:8600`;
-
-interface EndpointOptions {
-  endpointUrl?: string;
-}
 
 interface SettingsOptions {
   include?: string[];
@@ -31,23 +25,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks)
     .toString("utf8")
     .replace(/\r?\n$/, "");
-}
-
-function endpoint(o: EndpointOptions): string {
-  return o.endpointUrl ?? process.env["VIGIL_ENDPOINT_URL"] ?? DEFAULT_ENDPOINT;
-}
-
-async function call(
-  o: EndpointOptions,
-  method: "GET" | "POST" | "PUT" | "DELETE",
-  path: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const url = endpoint(o);
-  const res = await signedFetch(url, path, body, credentialsFromEnv(), { method });
-  if (res.status !== 200)
-    throw new Error(`${url}: ${res.errorType ?? `HTTP ${res.status}`}: ${String(res.json["message"] ?? "")}`);
-  return res.json;
 }
 
 function parseRule(value: string, previous: string[] = []): string[] {

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { updateAdvisories } from "../../src/advisories/update.js";
@@ -14,6 +13,7 @@ import { Agent } from "../../src/agent/agent.js";
 import { signedFetch } from "../../src/server/client.js";
 import { osvRecord, tempDir } from "../advisories/helpers.js";
 import { debootstrapRootfs, repoRoot } from "../support/fixtures.js";
+import { freePort } from "../support/net.js";
 import { writeOsvMirror } from "../support/service.js";
 
 const BASH = osvRecord({
@@ -27,17 +27,6 @@ const BASH = osvRecord({
     },
   ],
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `vigil serve` in its own process; resolves with its stderr once it serves. */
 function serve(dataDir: string, port: number): Promise<{ child: ChildProcess; stderr: () => string }> {

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./net.js";
 
 /** A throwaway PostgreSQL server on loopback, started from Debian's `postgresql` binaries. */
 export interface TestPostgres {
@@ -16,17 +16,6 @@ function binDir(): string {
     throw new Error("PostgreSQL is not installed (Debian package `postgresql`; see .ci/apt-packages)");
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
   return join(root, versions[0]!, "bin");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function run(cmd: string, args: string[], asPostgres: boolean): void {

@@ -47,12 +47,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { cacheDir, imageFixture } from "./fixtures.js";
+import { freePort } from "./net.js";
 
 const execFileP = promisify(execFile);
 
@@ -108,17 +109,6 @@ export interface TestRegistry {
 }
 
 const DEFAULT_USERS: RegistryUser[] = [{ username: "vigil", password: "s3cret" }];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const base64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
