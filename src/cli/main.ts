@@ -10,6 +10,7 @@ import { inventoryTarget, openTarget, type ScanResult, scanTree } from "../pipel
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { hostCommands } from "./hosts.js";
+import { networkCommands } from "./network.js";
 import { Progress } from "./progress.js";
 import { useProxyFromEnvironment } from "./proxy.js";
 import { registryCommands } from "./registry.js";
@@ -332,6 +333,7 @@ export function buildProgram(): Command {
 
   registryCommands(program);
   hostCommands(program);
+  networkCommands(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ import { buildApp } from "../server/app.js";
 import { credentialsFromEnv, signedFetch } from "../server/client.js";
 import { Exports } from "../service/exports.js";
 import { isAccountId, loadMasterKey } from "../service/keys.js";
+import { NetworkService } from "../service/network.js";
 import { VigilService } from "../service/service.js";
 import { dbUpdate } from "./db.js";
 
@@ -87,10 +88,11 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   await registries.start();
   const hosts = new HostService(service);
   const mounts = new HostMounts(service, hosts);
+  const network = new NetworkService(service);
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error("--tls-cert and --tls-key go together");
   const https =
     o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
-  const app = buildApp({ service, exports, registries, hosts, mounts, ...(https ? { https } : {}) });
+  const app = buildApp({ service, exports, registries, hosts, mounts, network, ...(https ? { https } : {}) });
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace("[::1]", "localhost");
   process.stderr.write(

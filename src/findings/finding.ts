@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import type { AdvisoryReader, CvssEntry } from "../advisories/types.js";
 import type { OsInfo, Package } from "../extractors/types.js";
 import type { Match, MatchEvidence } from "../matching/match.js";
+import { adjustCvss, type ResourceContext } from "../scoring/context.js";
 import { cvssBaseScore, type Severity, severityOfScore } from "../scoring/cvss.js";
 
-/** The inspector2 `Finding` shape (service model 2020-06-08), for PACKAGE_VULNERABILITY findings. */
+/** The inspector2 `Finding` shape (service model 2020-06-08): package and network findings. */
 export interface Finding {
   awsAccountId: string;
   findingArn: string;
-  type: "PACKAGE_VULNERABILITY";
+  type: "PACKAGE_VULNERABILITY" | "NETWORK_REACHABILITY";
   title: string;
   description: string;
   severity: Severity;
@@ -33,6 +34,12 @@ export interface Finding {
   epss?: { score: number };
   remediation: { recommendation: { text: string; Url?: string } };
   resources: FindingResource[];
+  networkReachabilityDetails?: {
+    openPortRange: { begin: number; end: number };
+    protocol: "TCP" | "UDP";
+    networkPath: { steps: { componentId: string; componentType: string; componentArn?: string }[] };
+  };
+  /** Present on PACKAGE_VULNERABILITY findings (network findings carry an empty shell; see network.ts). */
   packageVulnerabilityDetails: {
     vulnerabilityId: string;
     source: string;
@@ -76,6 +83,8 @@ export interface FindingContext {
   os?: OsInfo;
   /** ISO timestamp used for observed/updated times. */
   now: string;
+  /** What the server knows about the resource (network exposure, running processes) for the Vigil score. */
+  scoring?: ResourceContext;
 }
 
 /** Feed names → the `source` label Inspector-style consumers see. */
@@ -294,15 +303,27 @@ export function toFinding(match: Match, store: AdvisoryReader, ctx: FindingConte
     },
   };
   if (score.score !== undefined && score.vector && score.version) {
-    finding.inspectorScore = score.score;
+    // The Vigil score: the vector adjusted for what we know of this resource, reasons recorded.
+    const names = [pkg.name, ...(pkg.source?.name && pkg.source.name !== pkg.name ? [pkg.source.name] : [])];
+    const adjusted = adjustCvss(
+      score.vector,
+      names,
+      {
+        ...(kev ? { kevAddedAt: new Date(kev.dateAdded).toISOString() } : {}),
+        ...(epss ? { epss: epss.score } : {}),
+      },
+      ctx.scoring ?? {},
+    );
+    finding.inspectorScore = adjusted?.score ?? score.score;
+    if (adjusted) finding.severity = severityOfScore(adjusted.score);
     finding.inspectorScoreDetails = {
       adjustedCvss: {
-        score: score.score,
+        score: adjusted?.score ?? score.score,
         scoreSource: score.source ?? "NVD",
-        scoringVector: score.vector,
+        scoringVector: adjusted?.vector ?? score.vector,
         version: score.version,
         ...(score.source ? { cvssSource: score.source } : {}),
-        adjustments: [],
+        adjustments: adjusted?.adjustments ?? [],
       },
     };
   }

@@ -442,6 +442,15 @@ export class HostService {
       throw resync(
         `host ${row.host_id}: the inventory does not add up to the agent's digest; send a full inventory`,
       );
+    // Facts first: the scoring of this inventory reads them (packages in use, listening sockets).
+    if (m.facts) {
+      await this.db
+        .updateTable("hosts")
+        .set({ facts: gzipSync(JSON.stringify(m.facts)) })
+        .where("account_id", "=", p.accountId)
+        .where("host_id", "=", row.host_id)
+        .execute();
+    }
     const result = await this.apply(p.accountId, row, { ...m, packages });
     await this.db
       .updateTable("hosts")
@@ -452,7 +461,6 @@ export class HostService {
         last_inventory_at: this.now(),
         last_sequence: m.sequence,
         last_content_hash: m.contentHash,
-        facts: m.facts ? gzipSync(JSON.stringify(m.facts)) : row.facts,
         ...(m.collection ? { collection: JSON.stringify(m.collection) } : {}),
       })
       .where("account_id", "=", p.accountId)

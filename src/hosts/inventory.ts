@@ -78,9 +78,13 @@ export const isHostId = (s: string) => /^h-[0-9a-f]{17}$/.test(s);
 export async function hostInventory(
   root: string,
   deepPaths: readonly string[] = DEFAULT_DEEP_PATHS,
+  options: { concurrency?: number } = {},
 ): Promise<Inventory> {
   const tree = new DirectoryTree(root, root === "/" ? { exclude: LIVE_EXCLUDES } : {});
-  return inventory(scopedTree(tree, deepPaths));
+  return inventory(
+    scopedTree(tree, deepPaths),
+    options.concurrency ? { concurrency: options.concurrency } : {},
+  );
 }
 
 /** The identity of one package within an inventory: what a delta adds or removes. */

@@ -4,8 +4,10 @@ import type { HostMounts, HostService } from "../hosts/hosts.js";
 import type { RegistryScanner } from "../registries/scanner.js";
 import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
+import type { NetworkService } from "../service/network.js";
 import type { Principal, VigilService } from "../service/service.js";
 import { hostOperations } from "./host-operations.js";
+import { networkOperations } from "./network-operations.js";
 import { type Operation, operations } from "./operations.js";
 import { registryOperations } from "./registry-operations.js";
 import { describeZodIssue } from "./shapes.js";
@@ -19,6 +21,8 @@ export interface AppOptions {
   /** Hosts: agents and agentless disk scans. */
   hosts?: HostService;
   mounts?: HostMounts;
+  /** The network model and reachability (network findings, the Vigil score's exposure). */
+  network?: NetworkService;
   /** Largest request body accepted, bytes. */
   bodyLimit?: number;
   /** Serve HTTPS with this PEM key and certificate (chain). */
@@ -55,6 +59,7 @@ export interface RequestContext {
   registries?: RegistryScanner | undefined;
   hosts?: HostService | undefined;
   mounts?: HostMounts | undefined;
+  network?: NetworkService | undefined;
 }
 
 /**
@@ -194,6 +199,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           registries: options.registries,
           hosts: options.hosts,
           mounts: options.mounts,
+          network: options.network,
         });
         reply.header("content-type", "application/json");
         return reply.code(200).send(toWireJson(result ?? {}));
@@ -203,6 +209,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   for (const op of operations) route(op);
   for (const op of registryOperations) route(op);
   for (const op of hostOperations) route(op);
+  for (const op of networkOperations) route(op);
 
   // Registry notifications (CNCF distribution's `notifications` endpoints and compatible): the
   // registry cannot sign with SigV4, so it sends the bearer token issued when it was registered.

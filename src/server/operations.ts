@@ -424,6 +424,14 @@ export const operations: Operation[] = [
           });
           continue;
         }
+        if (!f.packageVulnerabilityDetails) {
+          errors.push({
+            findingArn: arn,
+            errorCode: "FINDING_DETAILS_NOT_FOUND",
+            errorMessage: `finding ${arn} is a ${f.type} finding; details describe vulnerabilities`,
+          });
+          continue;
+        }
         const id = f.packageVulnerabilityDetails.vulnerabilityId;
         const kev = ctx.service.advisories.kev(id);
         const advisory = ctx.service.advisories.advisory(

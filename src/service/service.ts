@@ -8,7 +8,9 @@ import type { FiltersTable } from "../db/service/schema.js";
 import { fillOsEcosystem } from "../extractors/inventory.js";
 import type { OsInfo, Package } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
+import { type ReachableRange, toNetworkFindings } from "../findings/network.js";
 import { matchInventory } from "../matching/match.js";
+import type { ResourceContext } from "../scoring/context.js";
 import { criteriaWhere, type FilterCriteria, findingMatches, SORT_COLUMNS } from "./criteria.js";
 import { denied, notFound, validation } from "./errors.js";
 import { type FindingRow, findingBody, findingColumns, findingRow, rowToFinding } from "./findings-store.js";
@@ -52,6 +54,13 @@ export interface ResourceCoverage {
   detail?: string | null;
   /** Whether advisory updates re-evaluate it (continuous monitoring). */
   monitored: boolean;
+}
+
+/** A host of the account's network model, as the analysis left it. */
+interface NetworkHost {
+  key: string;
+  addresses: string[];
+  open: ReachableRange[];
 }
 
 export interface ReconcileResult {
@@ -196,6 +205,8 @@ export class VigilService {
   >();
   private readonly suppressCache = new Map<string, FilterRecord[]>();
   private reevaluating: Promise<ReevaluationResult> | undefined;
+  /** Per account: the hosts of its network model and their open ranges (null: no model). */
+  private readonly networkCache = new Map<string, NetworkHost[] | null>();
 
   constructor(
     readonly database: ServiceDatabase,
@@ -533,18 +544,21 @@ export class VigilService {
   ): Promise<ReconcileResult> {
     const now = opts.now;
     const { matches } = matchInventory(inventory.packages, this.advisories);
+    const context = await this.resourceContext(accountId, resource);
     const ctx = {
       accountId,
       region: resource.region,
       resource,
       now: new Date(now).toISOString(),
       ...(inventory.os ? { os: inventory.os } : {}),
+      scoring: context.scoring,
     };
     const fresh = new Map<string, Finding>();
     for (const m of matches) {
       const f = toFinding(m, this.advisories, ctx);
       fresh.set(f.findingArn, f);
     }
+    for (const f of toNetworkFindings(context.reachable ?? [], ctx)) fresh.set(f.findingArn, f);
     const suppressors = await this.suppressFilters(accountId);
     const result: ReconcileResult = {
       resourceId: resource.id,
@@ -624,6 +638,94 @@ export class VigilService {
         .execute();
     });
     return result;
+  }
+
+  /** Drops what is cached of an account's network reachability (after a new model). */
+  forgetNetwork(accountId: string): void {
+    this.networkCache.delete(accountId);
+  }
+
+  private async networkOf(accountId: string): Promise<NetworkHost[] | null> {
+    const hit = this.networkCache.get(accountId);
+    if (hit !== undefined) return hit;
+    const model = await this.db
+      .selectFrom("network_models")
+      .select("account_id")
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    let hosts: NetworkHost[] | null = null;
+    if (model) {
+      const rows = await this.db
+        .selectFrom("network_reachability")
+        .select(["host_key", "addresses", "open_ranges"])
+        .where("account_id", "=", accountId)
+        .execute();
+      hosts = rows.map((r) => ({
+        key: r.host_key,
+        addresses: JSON.parse(r.addresses) as string[],
+        open: JSON.parse(r.open_ranges) as ReachableRange[],
+      }));
+    }
+    this.networkCache.set(accountId, hosts);
+    return hosts;
+  }
+
+  /**
+   * What scoring may use about a resource: the ports the account's network model opens to it
+   * (matched by instance id, address, or the `vigil:network-host` tag) and, for a host with an
+   * agent, the packages in use and the listening sockets with the packages of their processes.
+   */
+  async resourceContext(
+    accountId: string,
+    resource: FindingResource,
+  ): Promise<{ scoring: ResourceContext; reachable?: ReachableRange[] }> {
+    const scoring: ResourceContext = {};
+    let reachable: ReachableRange[] | undefined;
+    if (resource.type === "AWS_EC2_INSTANCE") {
+      const network = await this.networkOf(accountId);
+      if (network) {
+        const ec2 = (resource.details?.["awsEc2Instance"] ?? {}) as {
+          ipV4Addresses?: string[];
+          ipV6Addresses?: string[];
+        };
+        const mine = new Set([...(ec2.ipV4Addresses ?? []), ...(ec2.ipV6Addresses ?? [])]);
+        const named = resource.tags?.["vigil:network-host"];
+        const host = network.find(
+          (h) => h.key === resource.id || h.key === named || h.addresses.some((a) => mine.has(a)),
+        );
+        if (host) {
+          reachable = host.open;
+          scoring.internetOpen = host.open.map((o) => ({ protocol: o.protocol, begin: o.begin, end: o.end }));
+        }
+      }
+      const facts = await this.db
+        .selectFrom("hosts")
+        .select("facts")
+        .where("account_id", "=", accountId)
+        .where("host_id", "=", resource.id)
+        .executeTakeFirst();
+      if (facts?.facts) {
+        const f = JSON.parse(gunzipSync(facts.facts).toString("utf8")) as {
+          inUse?: Record<string, number[]>;
+          processes?: { pid: number; name: string; packages?: string[] }[];
+          listening?: { protocol: string; port: number; pid?: number; process?: string }[];
+        };
+        const byPid = new Map((f.processes ?? []).map((p) => [p.pid, p]));
+        scoring.host = {
+          inUse: new Set(Object.keys(f.inUse ?? {})),
+          listening: (f.listening ?? []).map((l) => {
+            const proc = l.pid !== undefined ? byPid.get(l.pid) : undefined;
+            return {
+              protocol: l.protocol.toUpperCase() === "UDP" ? ("UDP" as const) : ("TCP" as const),
+              port: l.port,
+              packages: proc?.packages ?? [],
+              ...(proc?.name || l.process ? { process: proc?.name ?? l.process! } : {}),
+            };
+          }),
+        };
+      }
+    }
+    return reachable ? { scoring, reachable } : { scoring };
   }
 
   private async loadInventory(

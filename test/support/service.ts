@@ -9,6 +9,7 @@ import { layerCacheDir, RegistryScanner, type ScannerOptions } from "../../src/r
 import { buildApp } from "../../src/server/app.js";
 import { Exports } from "../../src/service/exports.js";
 import { loadMasterKey } from "../../src/service/keys.js";
+import { NetworkService } from "../../src/service/network.js";
 import { VigilService } from "../../src/service/service.js";
 import { makeZip, osvRecord, tempDir } from "../advisories/helpers.js";
 
@@ -67,6 +68,7 @@ export interface TestService {
   registries?: RegistryScanner;
   hosts: HostService;
   mounts: HostMounts;
+  network: NetworkService;
   /** Stops listening (the data stays); `listen()` serves again on the same port. */
   stopListening(): Promise<void>;
   listen(): Promise<void>;
@@ -121,12 +123,14 @@ export async function startTestService(
   await registries?.start();
   const hosts = new HostService(service);
   const mounts = new HostMounts(service, hosts);
+  const network = new NetworkService(service);
   const makeApp = () =>
     buildApp({
       service,
       exports,
       hosts,
       mounts,
+      network,
       ...(registries ? { registries } : {}),
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     });
@@ -144,6 +148,7 @@ export async function startTestService(
     ...(registries ? { registries } : {}),
     hosts,
     mounts,
+    network,
     async stopListening() {
       await app.close();
     },

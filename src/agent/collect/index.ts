@@ -41,11 +41,10 @@ export async function collectHostFacts(options: { root: string; proc?: string })
     return { kernel: {}, processes: [], listening: [], interfaces: [], inUse: {} };
   }
   const proc = options.proc ?? "/proc";
-  const [processes, listening, owners] = await Promise.all([
-    listProcesses(proc),
-    listeningSockets(proc),
-    fileOwners(options.root),
-  ]);
+  const [processes, listening] = await Promise.all([listProcesses(proc), listeningSockets(proc)]);
+  // Only the files running processes use are looked up: a full ownership map of a host is large.
+  const used = new Set(processes.flatMap((p) => (p.exe === undefined ? p.mapped : [p.exe, ...p.mapped])));
+  const owners = await fileOwners(options.root, used);
   return {
     kernel: kernelInfo(proc),
     processes: processes.map((p) => {

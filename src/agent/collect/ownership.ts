@@ -21,7 +21,11 @@ function readBounded(path: string): string | undefined {
 }
 
 /** dpkg: <root>/var/lib/dpkg/info/<package>[:<arch>].list, one absolute path per line. */
-async function dpkgOwners(root: string, owners: Map<string, string>): Promise<void> {
+async function dpkgOwners(
+  root: string,
+  owners: Map<string, string>,
+  only?: ReadonlySet<string>,
+): Promise<void> {
   const info = join(root, "var/lib/dpkg/info");
   let names: string[];
   try {
@@ -42,6 +46,11 @@ async function dpkgOwners(root: string, owners: Map<string, string>): Promise<vo
     for (const raw of text.split("\n")) {
       const path = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
       if (!path.startsWith("/") || path === "/.") continue;
+      // Asked about a few files only (those running processes use): keep just those, skip the rest.
+      if (only) {
+        if (only.has(path) && !owners.has(path)) owners.set(path, pkg);
+        continue;
+      }
       if (!owners.has(path)) owners.set(path, pkg);
       // Siblings follow each other in a list: only note a parent when it changes.
       const slash = path.lastIndexOf("/");
@@ -57,7 +66,7 @@ async function dpkgOwners(root: string, owners: Map<string, string>): Promise<vo
 }
 
 /** apk: <root>/lib/apk/db/installed, records of "P:" package, "F:" folder and "R:" file (in that folder). */
-function apkOwners(root: string, owners: Map<string, string>): void {
+function apkOwners(root: string, owners: Map<string, string>, only?: ReadonlySet<string>): void {
   const text = readBounded(join(root, "lib/apk/db/installed"));
   if (text === undefined) return;
   let pkg: string | undefined;
@@ -74,7 +83,7 @@ function apkOwners(root: string, owners: Map<string, string>): void {
       folder = line.slice(2).replace(/^\/+|\/+$/g, "");
     } else if (line.startsWith("R:") && pkg) {
       const path = folder === "" ? `/${line.slice(2)}` : `/${folder}/${line.slice(2)}`;
-      if (!owners.has(path)) owners.set(path, pkg);
+      if ((!only || only.has(path)) && !owners.has(path)) owners.set(path, pkg);
     }
   }
 }
@@ -86,10 +95,18 @@ function apkOwners(root: string, owners: Map<string, string>): void {
  * same file the first (by .list file name) wins. Missing databases give an empty map; .list files over
  * 64 MiB are skipped.
  */
-export async function fileOwners(root = "/"): Promise<Map<string, string>> {
+export async function fileOwners(root = "/", only?: Iterable<string>): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
-  await dpkgOwners(root, owners);
-  apkOwners(root, owners);
+  // Each path is also asked for under its merged-/usr twin, as ownerOf looks it up.
+  const wanted = only
+    ? new Set(
+        [...only].flatMap((p) =>
+          USR_MERGED.test(p) ? [p, p.startsWith("/usr/") ? p.slice(4) : `/usr${p}`] : [p],
+        ),
+      )
+    : undefined;
+  await dpkgOwners(root, owners, wanted);
+  apkOwners(root, owners, wanted);
   return owners;
 }
 

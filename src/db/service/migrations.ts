@@ -299,6 +299,26 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0004_network": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("network_models")
+          .addColumn("account_id", "text", (c) => c.primaryKey())
+          .addColumn("format", "text", (c) => c.notNull())
+          .addColumn("documents", blob, (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("network_reachability")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("host_key", "text", (c) => c.notNull())
+          .addColumn("addresses", "text", (c) => c.notNull())
+          .addColumn("open_ranges", "text", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("network_reachability_pk", ["account_id", "host_key"])
+          .execute();
+      },
+    },
   };
 }
 

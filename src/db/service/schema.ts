@@ -23,6 +23,8 @@ export interface ServiceTables {
   hosts: HostsTable;
   agent_nonces: AgentNoncesTable;
   host_mounts: HostMountsTable;
+  network_models: NetworkModelsTable;
+  network_reachability: NetworkReachabilityTable;
 }
 
 export interface AccountsTable {
@@ -296,4 +298,26 @@ export interface HostMountsTable {
   status: string;
   status_detail: string | null;
   created_at: number;
+}
+
+/** The network description an account uploaded (migration 0004): AWS CLI JSON or on-prem YAML. */
+export interface NetworkModelsTable {
+  account_id: string;
+  /** aws | yaml */
+  format: string;
+  /** gzip JSON: the documents as uploaded (so the analysis can be re-run by newer code). */
+  documents: Uint8Array;
+  updated_at: number;
+}
+
+/** What the analysis found reachable from the internet, per host of the network model. */
+export interface NetworkReachabilityTable {
+  account_id: string;
+  /** Instance id, or on-prem host name. */
+  host_key: string;
+  /** JSON string[]: private and public addresses (matched against resources' addresses). */
+  addresses: string;
+  /** JSON OpenPortRange[]. */
+  open_ranges: string;
+  updated_at: number;
 }
