@@ -16,6 +16,7 @@ import type { Package } from "../../src/extractors/types.js";
 import type { Finding } from "../../src/findings/finding.js";
 import type { Principal } from "../../src/service/service.js";
 import { osvRecord } from "../advisories/helpers.js";
+import { runVigilAsync } from "../support/cli.js";
 import { startTestService, type TestService } from "../support/service.js";
 
 const ACCOUNT = "111122223333";
@@ -261,6 +262,30 @@ function awsDocuments(webPorts: number[]) {
   ];
 }
 
+/** The CISA KEV catalog in the mirror, listing these CVEs. */
+function writeKev(mirror: string, cves: string[]): void {
+  mkdirSync(join(mirror, "kev"), { recursive: true });
+  writeFileSync(
+    join(mirror, "kev", "known_exploited_vulnerabilities.json"),
+    JSON.stringify({
+      title: "CISA Catalog of Known Exploited Vulnerabilities",
+      catalogVersion: "2099.01.01",
+      dateReleased: "2099-01-01T00:00:00.000Z",
+      count: cves.length,
+      vulnerabilities: cves.map((cveID) => ({
+        cveID,
+        vendorProject: "test",
+        product: "test",
+        vulnerabilityName: "test",
+        dateAdded: "2099-01-01",
+        shortDescription: "test",
+        requiredAction: "patch",
+        dueDate: "2099-01-21",
+      })),
+    }),
+  );
+}
+
 describe("the Vigil score", () => {
   let t: TestService;
   const finding = async (resource: string, cve: string): Promise<Finding> => {
@@ -287,28 +312,7 @@ describe("the Vigil score", () => {
       },
     });
     // KEV and EPSS in the mirror, imported like the public feeds.
-    mkdirSync(join(t.mirror, "kev"), { recursive: true });
-    writeFileSync(
-      join(t.mirror, "kev", "known_exploited_vulnerabilities.json"),
-      JSON.stringify({
-        title: "CISA Catalog of Known Exploited Vulnerabilities",
-        catalogVersion: "2099.01.01",
-        dateReleased: "2099-01-01T00:00:00.000Z",
-        count: 1,
-        vulnerabilities: [
-          {
-            cveID: KEV,
-            vendorProject: "nginx",
-            product: "nginx",
-            vulnerabilityName: "test",
-            dateAdded: "2099-01-01",
-            shortDescription: "test",
-            requiredAction: "patch",
-            dueDate: "2099-01-21",
-          },
-        ],
-      }),
-    );
+    writeKev(t.mirror, [KEV]);
     mkdirSync(join(t.mirror, "epss"), { recursive: true });
     writeFileSync(
       join(t.mirror, "epss", "epss_scores-current.csv"),
@@ -433,5 +437,45 @@ describe("the Vigil score", () => {
       kev.inspectorScoreDetails!.adjustedCvss.adjustments.find((a) => a.metric === "MAV:N")!.reason,
       /port 443\/tcp/,
     );
+  });
+  it("re-scores when a CVE enters the KEV catalog, without rescanning", async () => {
+    const before = await finding("i-0private", CRITICAL);
+    writeKev(t.mirror, [KEV, CRITICAL]);
+    await updateAdvisories({ dataDir: t.dataDir, mirror: t.mirror, feeds: ["kev"] });
+    const r = await t.service.reevaluate();
+    assert.ok(r.resources >= 2, `re-evaluated ${r.resources}`);
+    const after = await finding("i-0private", CRITICAL);
+    assert.equal(after.findingArn, before.findingArn);
+    assert.equal(after.exploitAvailable, "YES");
+    assert.deepEqual(adjustments(after), ["MAV:A", "E:H"]);
+    assert.equal(after.inspectorScore, 8.8);
+  });
+
+  it("is driven by the command line: vigil network import / show", async () => {
+    const key = await t.service.createKey(ACCOUNT);
+    const env = {
+      AWS_ACCESS_KEY_ID: key.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+      VIGIL_ENDPOINT_URL: t.url,
+    };
+    const dir = join(t.dataDir, "aws-json");
+    mkdirSync(dir, { recursive: true });
+    const files = awsDocuments([22, 443]).map((d) => {
+      const f = join(dir, `${d.label}.json`);
+      writeFileSync(f, JSON.stringify(d.json));
+      return f;
+    });
+    const imp = await runVigilAsync(["network", "import", ...files], env);
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.match(
+      imp.stdout,
+      /^2 hosts, 2 port ranges open to the internet; 2 resources re-scored \(1 findings opened, 0 closed\)/,
+    );
+    const show = await runVigilAsync(["network", "show"], env);
+    assert.match(show.stdout, /i-0private {2}nothing open\ni-0public {2}tcp\/22 tcp\/443/);
+    writeFileSync(files[0]!, "{not json");
+    const bad = await runVigilAsync(["network", "import", ...files], env);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /describe-vpcs\.json: not JSON/);
   });
 });
