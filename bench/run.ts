@@ -11,6 +11,9 @@
  *  4. Registries (bench/registry.ts): push → findings latency through docker-registry for a
  *     ~100 MB image, then images sharing its base (layer cache hit rate), against Trivy pulling
  *     and inventorying the same images from the same registry.
+ *  5. Hosts (bench/hosts.ts): 1,000 simulated agents sending full inventories then deltas to one
+ *     server (throughput, p99 ingest latency, server CPU), and the agent's cost per collection
+ *     against osquery collecting the same data on this machine.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -25,6 +28,7 @@ import {
   trivyBinary,
   vulndataDir,
 } from "../test/support/fixtures.js";
+import { benchHosts } from "./hosts.js";
 import { benchRegistry } from "./registry.js";
 import { benchService } from "./service.js";
 
@@ -217,5 +221,6 @@ const results = {
   // The service bench reuses the rootfs the inventory bench built.
   service: await benchService(vulndataDir, join(cacheDir, "bench-rootfs")),
   registry: await benchRegistry(vulndataDir),
+  hosts: await benchHosts(vulndataDir),
 };
 process.stdout.write(JSON.stringify(results, null, 2) + "\n");
