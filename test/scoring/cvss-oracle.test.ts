@@ -31,7 +31,7 @@
  * round half up — FIRST's reference calculator adds an epsilon for the same purpose).
  *
  * CVSS_ORACLE_RUNS (default 4000 per version) and CVSS_ORACLE_SEED change the sample;
- * CVSS_EXHAUSTIVE=1 also compares all 104,976 v4.0 base vectors (about 25 s).
+ * A stride through all 104,976 v4.0 base vectors always runs; CVSS_EXHAUSTIVE=1 compares all (about 25 s).
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -429,18 +429,19 @@ describe("CVSS scores against an independent implementation (ae-cvss-calculator)
     );
   });
 
-  it("all CVSS 4.0 base vectors (CVSS_EXHAUSTIVE=1)", {
-    skip: process.env["CVSS_EXHAUSTIVE"] !== "1",
-  }, () => {
+  // Every 53rd of the 104,976 v4.0 base vectors (a stride through the whole enumeration, ~2,000
+  // vectors, every macrovector reached); CVSS_EXHAUSTIVE=1 compares all of them (about 25 s).
+  it("CVSS 4.0 base vectors across the whole enumeration", () => {
     const defs = TABLES["4.0"].defs.filter((d) => d[2]);
     let all: string[] = [""];
     for (const [name, values] of defs) {
       all = all.flatMap((p) => values.split(" ").map((v) => `${p}${p ? "/" : ""}${name}:${v}`));
     }
     assert.equal(all.length, 104_976);
+    const stride = process.env["CVSS_EXHAUSTIVE"] === "1" ? 1 : 53;
     const tally = compare(
       "4.0",
-      all.map((p) => `CVSS:4.0/${p}`),
+      all.filter((_, i) => i % stride === 0).map((p) => `CVSS:4.0/${p}`),
     );
     assert.deepEqual(tally.specMismatches, []);
     assert.deepEqual(tally.rawByField, {});
