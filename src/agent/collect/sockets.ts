@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
+import { formatAddress } from "../../network/cidr.js";
 import { listPids, YIELD_EVERY, yieldToEventLoop } from "./procfs.js";
 
 export interface ListeningSocket {
@@ -45,29 +46,13 @@ export function formatIPv6(bytes: readonly number[]): string {
   if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
     return `::ffff:${bytes.slice(12).join(".")}`;
   }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
+  return formatAddress(
+    6,
+    bytes.reduce((v, b) => (v << 8n) | BigInt(b), 0n),
+  );
 }
 
-function formatAddress(bytes: readonly number[]): string {
+function formatBytes(bytes: readonly number[]): string {
   return bytes.length === 4 ? bytes.join(".") : formatIPv6(bytes);
 }
 
@@ -96,7 +81,7 @@ export function parseProcNet(
     const port = Number.parseInt(localPort ?? "", 16);
     const inode = Number(f[9]);
     if (!bytes || !/^[0-9A-Fa-f]{1,4}$/.test(localPort ?? "") || !Number.isSafeInteger(inode)) continue;
-    out.push({ protocol, family, address: formatAddress(bytes), port, inode });
+    out.push({ protocol, family, address: formatBytes(bytes), port, inode });
   }
   return out;
 }
