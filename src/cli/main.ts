@@ -3,12 +3,14 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { Inventory } from "../extractors/types.js";
+import { toAsff } from "../formats/asff.js";
 import { toCycloneDx } from "../formats/cyclonedx.js";
 import { toSarif } from "../formats/sarif.js";
 import { toSpdx } from "../formats/spdx.js";
 import { inventoryTarget, openTarget, type ScanResult, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
+import { gateCommand } from "./gate.js";
 import { hostCommands } from "./hosts.js";
 import { networkCommands } from "./network.js";
 import { Progress } from "./progress.js";
@@ -61,6 +63,9 @@ function renderReport(result: ScanResult, format: string): string {
       return json(toCycloneDx(result));
     case "spdx":
       return json(toSpdx(result));
+    case "asff":
+      // Security Hub's BatchImportFindings body (split into requests of 100 when sending).
+      return json({ Findings: result.findings.map((f) => toAsff(f, { region: result.resource.region })) });
     default:
       return renderTable(result);
   }
@@ -116,7 +121,7 @@ export function buildProgram(): Command {
     )
     .addOption(
       new Option("-f, --format <format>", "output format")
-        .choices(["table", "json", "sarif", "cyclonedx", "spdx"])
+        .choices(["table", "json", "sarif", "cyclonedx", "spdx", "asff"])
         .default("table"),
     )
     .option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists", parseSeverity)
@@ -334,6 +339,7 @@ export function buildProgram(): Command {
   registryCommands(program);
   hostCommands(program);
   networkCommands(program);
+  gateCommand(program);
   return program;
 }
 
