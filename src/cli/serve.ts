@@ -108,6 +108,7 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     busy = true;
     try {
       if (withUpdate) await loadAdvisories(o);
+      await service.expireFilters();
       const r = await service.reevaluate();
       if (r.resources > 0) {
         process.stderr.write(

@@ -501,6 +501,22 @@ export const operations: Operation[] = [
     },
   },
   {
+    name: "ListUsageTotals",
+    method: "POST",
+    path: "/usage/list",
+    input: S.ListUsageTotalsRequest,
+    writes: false,
+    async handler(ctx) {
+      const b = ctx.body as { accountIds?: string[]; maxResults?: number; nextToken?: string };
+      const { own, failed } = accountsCheck(ctx, b.accountIds);
+      if (failed.length > 0) throw new ServiceError("AccessDeniedException", failed[0]!.errorMessage);
+      const totals = [];
+      for (const id of own) totals.push({ accountId: id, usage: await ctx.service.usageTotals(id) });
+      const { slice, more } = page(ctx, "ListUsageTotals", totals, 100);
+      return { totals: slice, ...more };
+    },
+  },
+  {
     name: "ListCoverageStatistics",
     method: "POST",
     path: "/coverage/statistics/list",

@@ -676,6 +676,16 @@ export const ListCoverageStatisticsRequest = z.strictObject({
 });
 export type ListCoverageStatisticsRequest = z.infer<typeof ListCoverageStatisticsRequest>;
 
+export const ListUsageTotalsRequest = z.strictObject({
+  accountIds: z
+    .array(z.string().regex(/^\d{12}$/, "a 12-digit account id"))
+    .min(1)
+    .max(7000)
+    .optional(),
+  maxResults: maxResults(500).optional(),
+  nextToken: NextToken.optional(),
+});
+
 export const CreateFilterRequest = z.strictObject({
   action: FilterAction,
   description: z.string().min(1).max(512).optional(),

@@ -63,6 +63,22 @@ interface NetworkHost {
   open: ReachableRange[];
 }
 
+/** The tag that gives a suppression filter its end: an ISO 8601 date or date-time. */
+export const FILTER_EXPIRY_TAG = "vigil:expires";
+
+/** A filter's expiry (epoch ms) from its tags; throws a validation error for an unreadable date. */
+export function filterExpiry(tags: Record<string, string> | undefined): number | undefined {
+  const v = tags?.[FILTER_EXPIRY_TAG];
+  if (v === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw validation(
+      `tags.${FILTER_EXPIRY_TAG}: ${JSON.stringify(v)} is not an ISO 8601 date (2026-12-31 or 2026-12-31T00:00:00Z)`,
+      [{ name: `tags.${FILTER_EXPIRY_TAG}`, message: "not a date" }],
+    );
+  return ms;
+}
+
 export interface ReconcileResult {
   resourceId: string;
   opened: number;
@@ -973,13 +989,42 @@ export class VigilService {
     return (await q.orderBy("created_at").orderBy("arn").execute()).map((r) => this.toFilter(r));
   }
 
+  /** The SUPPRESS filters in force: a filter past its `vigil:expires` date no longer suppresses. */
   private async suppressFilters(accountId: string): Promise<FilterRecord[]> {
     let hit = this.suppressCache.get(accountId);
     if (!hit) {
       hit = await this.listFilters(accountId, { action: "SUPPRESS" });
       this.suppressCache.set(accountId, hit);
     }
-    return hit;
+    const now = this.now();
+    return hit.filter((f) => (filterExpiry(f.tags) ?? Number.POSITIVE_INFINITY) > now);
+  }
+
+  /**
+   * Lifts suppressions whose filter expired (the documented-exception practice: an accepted risk
+   * carries a reason and an end date). Returns the accounts whose findings were re-examined.
+   */
+  async expireFilters(): Promise<number> {
+    const now = this.now();
+    const rows = await this.db
+      .selectFrom("filters")
+      .select(["arn", "account_id", "tags"])
+      .where("action", "=", "SUPPRESS")
+      .execute();
+    const accounts = new Set<string>();
+    for (const r of rows) {
+      const expiry = filterExpiry(JSON.parse(r.tags) as Record<string, string>);
+      if (expiry === undefined || expiry > now || accounts.has(r.account_id)) continue;
+      const still = await this.db
+        .selectFrom("findings")
+        .select("finding_arn")
+        .where("suppressed_by", "=", r.arn)
+        .where("open", "=", 1)
+        .executeTakeFirst();
+      if (still) accounts.add(r.account_id);
+    }
+    for (const a of accounts) await this.resuppress(a);
+    return accounts.size;
   }
 
   async createFilter(
@@ -994,6 +1039,7 @@ export class VigilService {
     },
   ): Promise<string> {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
+    filterExpiry(input.tags);
     if (Object.values(input.criteria).every((v) => !v || v.length === 0)) {
       throw validation("filterCriteria: must set at least one field", [
         { name: "filterCriteria", message: "empty" },
@@ -1155,12 +1201,18 @@ export class VigilService {
     Object.assign(tags, change.add ?? {});
     for (const k of change.remove ?? []) delete tags[k];
     if (Object.keys(tags).length > 50) throw validation("tags: at most 50 tags per resource");
+    filterExpiry(tags);
     await this.db
       .updateTable("filters")
       .set({ tags: JSON.stringify(tags) })
       .where("arn", "=", arn)
       .execute();
     await this.audit(p, change.add ? "TagResource" : "UntagResource", arn, change);
+    // The expiry tag decides whether the filter suppresses: apply the change to existing findings.
+    if (FILTER_EXPIRY_TAG in (change.add ?? {}) || (change.remove ?? []).includes(FILTER_EXPIRY_TAG)) {
+      this.suppressCache.delete(p.accountId);
+      await this.resuppress(p.accountId);
+    }
   }
 
   // --- resources ---------------------------------------------------------------------------------
@@ -1296,6 +1348,47 @@ export class VigilService {
         .execute();
       return Number(closed.numUpdatedRows);
     });
+  }
+
+  /**
+   * ListUsageTotals: what was scanned this calendar month (UTC), per Inspector usage type —
+   * monitored hours of hosts and functions, first scans and rescans of images. Self-hosted, so no
+   * cost is estimated.
+   */
+  async usageTotals(
+    accountId: string,
+  ): Promise<{ type: string; total: number; currency: string; estimatedMonthlyCost: number }[]> {
+    const now = this.now();
+    const d = new Date(now);
+    const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    const rows = await this.db
+      .selectFrom("resources")
+      .select(["resource_type", "first_seen_at", "last_scanned_at", "scan_status"])
+      .where("account_id", "=", accountId)
+      .execute();
+    const hours = (type: string) =>
+      rows
+        .filter((r) => r.resource_type === type && r.last_scanned_at !== null)
+        .reduce(
+          (n, r) => n + Math.max(0, now - Math.max(Number(r.first_seen_at), monthStart)) / 3_600_000,
+          0,
+        );
+    const images = rows.filter(
+      (r) => r.resource_type === "AWS_ECR_CONTAINER_IMAGE" && r.last_scanned_at !== null,
+    );
+    const usage = [
+      ["EC2_INSTANCE_HOURS", Math.round(hours("AWS_EC2_INSTANCE") * 100) / 100],
+      ["ECR_INITIAL_SCAN", images.filter((r) => Number(r.first_seen_at) >= monthStart).length],
+      [
+        "ECR_RESCAN",
+        images.filter(
+          (r) =>
+            Number(r.last_scanned_at) >= monthStart && Number(r.last_scanned_at) > Number(r.first_seen_at),
+        ).length,
+      ],
+      ["LAMBDA_FUNCTION_HOURS", Math.round(hours("AWS_LAMBDA_FUNCTION") * 100) / 100],
+    ] as const;
+    return usage.map(([type, total]) => ({ type, total, currency: "USD", estimatedMonthlyCost: 0 }));
   }
 
   async counts(accountId?: string): Promise<{ resources: number; findings: number; open: number }> {
