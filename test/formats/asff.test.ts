@@ -5,7 +5,6 @@
  * ships with Debian's awscli (every member name real, every required member present).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -24,6 +23,7 @@ import {
   truncate,
 } from "../../src/formats/asff.js";
 import type { Match } from "../../src/matching/match.js";
+import { serviceModelValidator } from "../support/botocore.js";
 import { runVigil } from "../support/cli.js";
 import { debianGoPrograms, imageFixture, repoRoot, vulndataDir } from "../support/fixtures.js";
 
@@ -41,15 +41,6 @@ function schemaValidator(): (doc: unknown) => string[] {
   return (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 }
 
-interface Shape {
-  type: string;
-  members?: Record<string, { shape: string }>;
-  required?: string[];
-  member?: { shape: string };
-  value?: { shape: string };
-  enum?: string[];
-}
-
 /** Members newer than Debian's Security Hub model that the current API reference documents. */
 const NEWER_MEMBERS = new Set([
   "Vulnerability.EpssScore",
@@ -58,48 +49,11 @@ const NEWER_MEMBERS = new Set([
 ]);
 
 function modelValidator(): (doc: unknown) => string[] {
-  const path = execFileSync(
-    "bash",
-    ["-c", "ls /usr/lib/python3/dist-packages/awscli/botocore/data/securityhub/*/service-2.json | tail -1"],
-    { encoding: "utf8" },
-  ).trim();
-  const shapes = (JSON.parse(readFileSync(path, "utf8")) as { shapes: Record<string, Shape> }).shapes;
-  const walk = (name: string, value: unknown, at: string, errors: string[]): void => {
-    const shape = shapes[name]!;
-    if (shape.type === "structure") {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        errors.push(`${at}: expected an object`);
-        return;
-      }
-      for (const r of shape.required ?? []) if (!(r in value)) errors.push(`${at}.${r}: required`);
-      for (const [k, v] of Object.entries(value)) {
-        const m = shape.members?.[k];
-        if (m) walk(m.shape, v, `${at}.${k}`, errors);
-        else if (!NEWER_MEMBERS.has(`${name}.${k}`)) errors.push(`${at}.${k}: not a member of ${name}`);
-      }
-    } else if (shape.type === "list") {
-      if (!Array.isArray(value)) errors.push(`${at}: expected a list`);
-      else
-        value.forEach((v, i) => {
-          walk(shape.member!.shape, v, `${at}[${i}]`, errors);
-        });
-    } else if (shape.type === "map") {
-      if (typeof value !== "object" || value === null) errors.push(`${at}: expected a map`);
-      else for (const [k, v] of Object.entries(value)) walk(shape.value!.shape, v, `${at}.${k}`, errors);
-    } else if (shape.type === "string") {
-      if (typeof value !== "string" || !/\S/.test(value)) errors.push(`${at}: expected a non-empty string`);
-      else if (shape.enum && !shape.enum.includes(value)) errors.push(`${at}: ${value} not in ${shape.enum}`);
-    } else if (shape.type === "integer" || shape.type === "double" || shape.type === "long") {
-      if (typeof value !== "number" || (shape.type !== "double" && !Number.isInteger(value)))
-        errors.push(`${at}: expected a ${shape.type}`);
-    } else if (shape.type === "boolean" && typeof value !== "boolean")
-      errors.push(`${at}: expected a boolean`);
-  };
-  return (doc) => {
-    const errors: string[] = [];
-    walk("AwsSecurityFinding", doc, "finding", errors);
-    return errors;
-  };
+  const check = serviceModelValidator("securityhub", "AwsSecurityFinding", {
+    newer: NEWER_MEMBERS,
+    nonEmptyStrings: true,
+  });
+  return (doc) => check(doc, "finding");
 }
 
 const OPTIONS = { region: "us-east-1" };
