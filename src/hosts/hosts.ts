@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Selectable } from "kysely";
@@ -680,7 +681,6 @@ export class HostMounts {
     input: { path: string; hostId?: string | undefined; intervalMinutes: number },
   ): Promise<{ mountId: string; hostId: string; packages: number }> {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
-    const { existsSync, statSync } = await import("node:fs");
     if (!input.path.startsWith("/") || !existsSync(input.path) || !statSync(input.path).isDirectory())
       throw validation(`path: ${input.path} is not a directory on the server`, [
         { name: "path", message: "not a directory" },
