@@ -14,6 +14,8 @@
  *  5. Hosts (bench/hosts.ts): 1,000 simulated agents sending full inventories then deltas to one
  *     server (throughput, p99 ingest latency, server CPU), and the agent's cost per collection
  *     against osquery collecting the same data on this machine.
+ *  6. Events (bench/events.ts): the cost of routing every finding event to a webhook (outbox rows
+ *     in the inventory's transaction), outbox drain rate, commit → receipt latency.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -28,6 +30,7 @@ import {
   trivyBinary,
   vulndataDir,
 } from "../test/support/fixtures.js";
+import { benchEvents } from "./events.js";
 import { benchHosts } from "./hosts.js";
 import { benchRegistry } from "./registry.js";
 import { benchService } from "./service.js";
@@ -222,5 +225,6 @@ const results = {
   service: await benchService(vulndataDir, join(cacheDir, "bench-rootfs")),
   registry: await benchRegistry(vulndataDir),
   hosts: await benchHosts(vulndataDir),
+  events: await benchEvents(vulndataDir, join(cacheDir, "bench-rootfs")),
 };
 process.stdout.write(JSON.stringify(results, null, 2) + "\n");

@@ -10,9 +10,11 @@ import { toSpdx } from "../formats/spdx.js";
 import { inventoryTarget, openTarget, type ScanResult, scanTree } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
+import { eventCommands, securityHubCommands } from "./events.js";
 import { gateCommand } from "./gate.js";
 import { hostCommands } from "./hosts.js";
 import { networkCommands } from "./network.js";
+import { orgCommands } from "./org.js";
 import { Progress } from "./progress.js";
 import { useProxyFromEnvironment } from "./proxy.js";
 import { registryCommands } from "./registry.js";
@@ -280,6 +282,7 @@ export function buildProgram(): Command {
     .option("--no-update", "do not update advisories at start")
     .option("--tls-cert <file>", "PEM certificate (chain): serve HTTPS")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--command-dir <dir>", "programs in this directory may be run by command event targets")
     .action(async (opts: Omit<ServeOptions, "dataDir" | "reevaluateInterval">, cmd: Command) => {
       const running = await serve({ dataDir: dataDirOf(cmd), ...opts, reevaluateInterval: 30 });
       await new Promise<void>((done) => {
@@ -339,6 +342,9 @@ export function buildProgram(): Command {
   registryCommands(program);
   hostCommands(program);
   networkCommands(program);
+  orgCommands(program);
+  eventCommands(program);
+  securityHubCommands(program);
   gateCommand(program);
   return program;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openAdvisoryStore } from "../advisories/store.js";
 import { openServiceDatabase, type ServiceDatabase } from "../db/service/open.js";
+import { Deliverer } from "../events/deliverer.js";
 import { HostMounts, HostService } from "../hosts/hosts.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import { layerCacheDir, RegistryScanner } from "../registries/scanner.js";
@@ -32,6 +33,8 @@ export interface ServeOptions {
   /** PEM files: serve HTTPS (agents then connect over TLS). */
   tlsCert?: string;
   tlsKey?: string;
+  /** Directory whose programs command event targets may run (none: command targets refused). */
+  commandDir?: string;
 }
 
 async function loadAdvisories(o: ServeOptions): Promise<void> {
@@ -58,7 +61,14 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     ...(o.database ? { url: o.database } : {}),
   });
   process.stderr.write(`Service database: ${database.label}\n`);
-  const service = new VigilService(database, store, loadMasterKey(o.dataDir), { region: o.region });
+  const service = new VigilService(database, store, loadMasterKey(o.dataDir), {
+    region: o.region,
+    ...(o.commandDir ? { commandDir: resolve(o.commandDir) } : {}),
+  });
+  const deliverer = new Deliverer(database.db, service.events, {
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  await deliverer.start();
   const exports = new Exports(service, resolve(o.dataDir, "reports"));
   if ((await service.listKeys()).length === 0) {
     const key = await service.createKey(BOOTSTRAP_ACCOUNT, {
@@ -140,6 +150,7 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       for (const t of timers) clearInterval(t);
       await app.close();
       await registries.stop();
+      await deliverer.stop();
       await exports.idle();
       await database.close();
       store.close();

@@ -548,7 +548,13 @@ export class HostService {
           .onRef("resources.account_id", "=", "hosts.account_id")
           .onRef("resources.resource_id", "=", "hosts.host_id"),
       )
-      .select(["hosts.account_id", "hosts.host_id", "hosts.last_seen_at", "resources.scan_status_reason"])
+      .select([
+        "hosts.account_id",
+        "hosts.host_id",
+        "hosts.last_seen_at",
+        "resources.scan_status",
+        "resources.scan_status_reason",
+      ])
       .where("hosts.revoked_at", "is", null)
       .execute();
     let stale = 0;
@@ -565,16 +571,27 @@ export class HostService {
         h.scan_status_reason !== "STALE_INVENTORY" &&
         h.scan_status_reason !== "EXCLUDED_BY_TAG"
       ) {
-        await this.db
-          .updateTable("resources")
-          .set({
-            scan_status: "INACTIVE",
-            scan_status_reason: "STALE_INVENTORY",
-            scan_status_detail: `no contact for ${Math.floor(silentFor / 3_600_000)} hours (limit ${c.staleAfterHours})`,
-          })
-          .where("account_id", "=", h.account_id)
-          .where("resource_id", "=", h.host_id)
-          .execute();
+        const detail = `no contact for ${Math.floor(silentFor / 3_600_000)} hours (limit ${c.staleAfterHours})`;
+        const published = await this.db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable("resources")
+            .set({
+              scan_status: "INACTIVE",
+              scan_status_reason: "STALE_INVENTORY",
+              scan_status_detail: detail,
+            })
+            .where("account_id", "=", h.account_id)
+            .where("resource_id", "=", h.host_id)
+            .execute();
+          return this.service.coverageChanged(
+            trx,
+            h.account_id,
+            { id: h.host_id, type: "AWS_EC2_INSTANCE" },
+            { status: h.scan_status, reason: h.scan_status_reason },
+            { status: "INACTIVE", reason: "STALE_INVENTORY", detail },
+          );
+        });
+        if (published) this.service.events.notify();
         stale++;
       }
     }
@@ -585,17 +602,27 @@ export class HostService {
   private async refreshStale(accountId: string, hostId: string): Promise<void> {
     const r = await this.db
       .selectFrom("resources")
-      .select("scan_status_reason")
+      .select(["scan_status", "scan_status_reason"])
       .where("account_id", "=", accountId)
       .where("resource_id", "=", hostId)
       .executeTakeFirst();
     if (r?.scan_status_reason !== "STALE_INVENTORY") return;
-    await this.db
-      .updateTable("resources")
-      .set({ scan_status: "ACTIVE", scan_status_reason: "SUCCESSFUL", scan_status_detail: null })
-      .where("account_id", "=", accountId)
-      .where("resource_id", "=", hostId)
-      .execute();
+    const published = await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("resources")
+        .set({ scan_status: "ACTIVE", scan_status_reason: "SUCCESSFUL", scan_status_detail: null })
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", hostId)
+        .execute();
+      return this.service.coverageChanged(
+        trx,
+        accountId,
+        { id: hostId, type: "AWS_EC2_INSTANCE" },
+        { status: r.scan_status, reason: r.scan_status_reason },
+        { status: "ACTIVE", reason: "SUCCESSFUL" },
+      );
+    });
+    if (published) this.service.events.notify();
   }
 
   // --- agentless -----------------------------------------------------------------------------
@@ -722,6 +749,7 @@ export class HostMounts {
       .where("mount_id", "=", mountId)
       .executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw notFound(`no mount ${mountId}`);
+    await this.service.audit(p, "RemoveHostMount", mountId);
   }
 
   /** Rescans the mounts whose interval has passed; a vanished path is reported, not fatal. */

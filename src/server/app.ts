@@ -6,9 +6,11 @@ import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
 import type { NetworkService } from "../service/network.js";
 import type { Principal, VigilService } from "../service/service.js";
+import { eventOperations } from "./event-operations.js";
 import { hostOperations } from "./host-operations.js";
 import { networkOperations } from "./network-operations.js";
 import { type Operation, operations } from "./operations.js";
+import { organizationOperations } from "./organization-operations.js";
 import { registryOperations } from "./registry-operations.js";
 import { describeZodIssue } from "./shapes.js";
 import { parseAuthorization, verifySignature } from "./sigv4.js";
@@ -210,6 +212,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   for (const op of registryOperations) route(op);
   for (const op of hostOperations) route(op);
   for (const op of networkOperations) route(op);
+  for (const op of organizationOperations) route(op);
+  for (const op of eventOperations) route(op);
 
   // Registry notifications (CNCF distribution's `notifications` endpoints and compatible): the
   // registry cannot sign with SigV4, so it sends the bearer token issued when it was registered.

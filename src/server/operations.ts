@@ -8,7 +8,7 @@ import { matchInventory } from "../matching/match.js";
 import { aggregate } from "../service/aggregations.js";
 import type { FilterCriteria } from "../service/criteria.js";
 import { type MapFilter, mapMatches, type StringFilter, stringMatches } from "../service/criteria.js";
-import { notFound, ServiceError, validation } from "../service/errors.js";
+import { notFound, validation } from "../service/errors.js";
 import type { Destination } from "../service/exports.js";
 import { decodeToken, encodeToken, RESOURCE_TYPES, type ResourceType } from "../service/service.js";
 import type { RequestContext } from "./app.js";
@@ -31,11 +31,20 @@ export interface Operation {
 
 const STATUS_KEYS = ["ec2", "ecr", "lambda", "lambdaCode", "codeRepository"] as const;
 
-function accountsCheck(ctx: RequestContext, ids: string[] | undefined) {
-  const wanted = ids?.length ? ids : [ctx.principal.accountId];
-  const own = wanted.filter((id) => id === ctx.principal.accountId);
+/**
+ * The accounts of a batch request (Enable, Disable, BatchGetAccountStatus) the caller may act on:
+ * its own and, for a delegated administrator, its members'. The others are not an error of the
+ * request: the model gives these operations a `failedAccounts` list whose ErrorCode includes
+ * ACCESS_DENIED, so each one is reported there (and nothing is done to it). Requests that name a
+ * single other account where the model has no such list (ListUsageTotals, GetConfiguration,
+ * filters by account id, member operations) throw AccessDeniedException instead.
+ */
+async function accountsCheck(ctx: RequestContext, ids: string[] | undefined) {
+  const wanted = ids?.length ? [...new Set(ids)] : [ctx.principal.accountId];
+  const visible = new Set(await ctx.service.organizations.visibleAccounts(ctx.principal.accountId));
+  const own = wanted.filter((id) => visible.has(id));
   const failed = wanted
-    .filter((id) => id !== ctx.principal.accountId)
+    .filter((id) => !visible.has(id))
     .map((accountId) => ({
       accountId,
       errorCode: "ACCESS_DENIED",
@@ -44,9 +53,19 @@ function accountsCheck(ctx: RequestContext, ids: string[] | undefined) {
   return { own, failed };
 }
 
+/** The accounts a read covers; a filter naming an account the caller cannot see is AccessDenied. */
+function scopeOf(ctx: RequestContext, filters?: readonly { comparison: string; value: string }[]) {
+  return ctx.service.organizations.scope(ctx.principal, filters);
+}
+
+/** The account filters of a criteria object (fields ANDed: their union bounds the accounts read). */
+function accountFilters(criteria: Record<string, unknown> | undefined, ...fields: string[]): StringFilter[] {
+  return fields.flatMap((f) => (criteria?.[f] as StringFilter[] | undefined) ?? []);
+}
+
 async function enableDisable(ctx: RequestContext, status: "ENABLED" | "DISABLED") {
   const b = ctx.body as { accountIds?: string[]; resourceTypes?: string[] };
-  const { own, failed } = accountsCheck(ctx, b.accountIds);
+  const { own, failed } = await accountsCheck(ctx, b.accountIds);
   const types = b.resourceTypes?.length
     ? b.resourceTypes
     : status === "ENABLED"
@@ -67,7 +86,7 @@ async function enableDisable(ctx: RequestContext, status: "ENABLED" | "DISABLED"
  * carries the offset and a hash of the request without its paging fields, so a token is only
  * accepted for the query that issued it. `more` is `{ nextToken }` or `{}`, ready to spread.
  */
-function page<T>(ctx: RequestContext, name: string, items: T[], defaultMax: number) {
+export function page<T>(ctx: RequestContext, name: string, items: T[], defaultMax: number) {
   const { nextToken: token, maxResults, ...rest } = ctx.body as { nextToken?: string; maxResults?: number };
   const max = maxResults ?? defaultMax;
   const key = `${name}:${createHash("sha256")
@@ -83,8 +102,9 @@ function page<T>(ctx: RequestContext, name: string, items: T[], defaultMax: numb
 }
 
 async function collect(ctx: RequestContext, criteria: FilterCriteria = {}): Promise<Finding[]> {
+  const scope = await scopeOf(ctx, accountFilters(criteria, "awsAccountId", "cloudProviderAccountId"));
   const out: Finding[] = [];
-  for await (const f of ctx.service.findings(ctx.principal.accountId, criteria)) out.push(f);
+  for await (const f of ctx.service.findings(scope, criteria)) out.push(f);
   return out;
 }
 
@@ -231,7 +251,8 @@ function coverageMatches(c: Covered, criteria: Record<string, unknown[] | undefi
 }
 
 async function coverage(ctx: RequestContext, criteria: Record<string, unknown[] | undefined> = {}) {
-  const rows = await ctx.service.resources(ctx.principal.accountId);
+  const named = accountFilters(criteria, "accountId", "cloudProviderAccountId");
+  const rows = await ctx.service.resources(await scopeOf(ctx, named));
   return rows.map(coverageOf).filter((c) => coverageMatches(c, criteria));
 }
 
@@ -303,7 +324,7 @@ export const operations: Operation[] = [
     input: S.BatchGetAccountStatusRequest,
     writes: false,
     async handler(ctx) {
-      const { own, failed } = accountsCheck(ctx, (ctx.body as { accountIds?: string[] }).accountIds);
+      const { own, failed } = await accountsCheck(ctx, (ctx.body as { accountIds?: string[] }).accountIds);
       const accounts = [];
       for (const id of own) {
         const rs = (await ctx.service.resourceStatus(id)) ?? {};
@@ -325,7 +346,9 @@ export const operations: Operation[] = [
     input: S.GetConfigurationRequest,
     writes: false,
     async handler(ctx) {
-      const c = (await ctx.service.getConfiguration(ctx.principal.accountId)) as {
+      const accountId = (ctx.body as { accountId?: string }).accountId ?? ctx.principal.accountId;
+      await ctx.service.organizations.assertVisible(ctx.principal, accountId);
+      const c = (await ctx.service.getConfiguration(accountId)) as {
         ecrConfiguration?: {
           rescanDuration?: string;
           pullDateRescanDuration?: string;
@@ -362,19 +385,15 @@ export const operations: Operation[] = [
     input: S.UpdateConfigurationRequest,
     writes: true,
     async handler(ctx) {
-      const { accountId, ...rest } = ctx.body as { accountId?: string };
-      if (accountId && accountId !== ctx.principal.accountId) {
-        throw new ServiceError(
-          "AccessDeniedException",
-          `account ${ctx.principal.accountId} cannot configure ${accountId}`,
-        );
-      }
+      const { accountId = ctx.principal.accountId, ...rest } = ctx.body as { accountId?: string };
+      // A delegated administrator configures its members; nobody else another account.
+      await ctx.service.organizations.assertVisible(ctx.principal, accountId);
       if (!("ecrConfiguration" in rest) && !("ec2Configuration" in rest)) {
         throw validation("ecrConfiguration or ec2Configuration is required", [
           { name: "ecrConfiguration", message: "missing" },
         ]);
       }
-      await ctx.service.updateConfiguration(ctx.principal, rest);
+      await ctx.service.updateConfiguration(ctx.principal, rest, accountId);
       return {};
     },
   },
@@ -391,7 +410,11 @@ export const operations: Operation[] = [
         maxResults?: number;
         nextToken?: string;
       };
-      const r = await ctx.service.listFindings(ctx.principal.accountId, {
+      const scope = await scopeOf(
+        ctx,
+        accountFilters(b.filterCriteria, "awsAccountId", "cloudProviderAccountId"),
+      );
+      const r = await ctx.service.listFindings(scope, {
         criteria: b.filterCriteria,
         sort: b.sortCriteria
           ? { field: b.sortCriteria.field, sortOrder: b.sortCriteria.sortOrder ?? "DESC" }
@@ -410,7 +433,8 @@ export const operations: Operation[] = [
     writes: false,
     async handler(ctx) {
       const arns = (ctx.body as { findingArns: string[] }).findingArns;
-      const found = await ctx.service.getFindings(ctx.principal.accountId, arns);
+      const visible = await ctx.service.organizations.visibleAccounts(ctx.principal.accountId);
+      const found = await ctx.service.getFindings(visible.length === 1 ? visible[0]! : visible, arns);
       const findingDetails = [];
       const errors = [];
       for (const arn of arns) {
@@ -418,9 +442,16 @@ export const operations: Operation[] = [
         if (!f) {
           errors.push({
             findingArn: arn,
-            errorCode:
-              arn.split(":")[4] === ctx.principal.accountId ? "FINDING_DETAILS_NOT_FOUND" : "ACCESS_DENIED",
-            errorMessage: `finding ${arn} not found in account ${ctx.principal.accountId}`,
+            // Another account's finding (one the caller cannot see) is ACCESS_DENIED in `errors`.
+            ...(visible.includes(arn.split(":")[4] ?? "")
+              ? {
+                  errorCode: "FINDING_DETAILS_NOT_FOUND",
+                  errorMessage: `finding ${arn} not found`,
+                }
+              : {
+                  errorCode: "ACCESS_DENIED",
+                  errorMessage: `account ${ctx.principal.accountId} cannot access finding ${arn}`,
+                }),
           });
           continue;
         }
@@ -508,8 +539,11 @@ export const operations: Operation[] = [
     writes: false,
     async handler(ctx) {
       const b = ctx.body as { accountIds?: string[]; maxResults?: number; nextToken?: string };
-      const { own, failed } = accountsCheck(ctx, b.accountIds);
-      if (failed.length > 0) throw new ServiceError("AccessDeniedException", failed[0]!.errorMessage);
+      // No failed list in this operation's model: an account the caller cannot see is refused.
+      const own = b.accountIds?.length
+        ? [...new Set(b.accountIds)]
+        : await ctx.service.organizations.visibleAccounts(ctx.principal.accountId);
+      for (const id of own) await ctx.service.organizations.assertVisible(ctx.principal, id);
       const totals = [];
       for (const id of own) totals.push({ accountId: id, usage: await ctx.service.usageTotals(id) });
       const { slice, more } = page(ctx, "ListUsageTotals", totals, 100);

@@ -33,13 +33,13 @@ const integer = () => z.number().int("expected an integer");
 /** Bounds of a filter list (StringFilterList, DateFilterList, CoverageStringFilterList, ...). */
 const filterList = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(10);
 /** A 12-digit account id (the model's AccountId: length 12, pattern \d{12}). */
-const AccountId = z
+export const AccountId = z
   .string()
   .length(12)
   .regex(/^\d{12}$/, "expected a 12-digit account id");
 const AccountIdSet = z.array(AccountId).min(0).max(100);
-const NextToken = z.string().min(0).max(1000000);
-const maxResults = (max: number) => integer().min(1).max(max);
+export const NextToken = z.string().min(0).max(1000000);
+export const maxResults = (max: number) => integer().min(1).max(max);
 /** The model's ReportId pattern (unanchored, as Smithy patterns are): a UUID somewhere in it. */
 const ReportId = z
   .string()

@@ -21,18 +21,37 @@ function convert(obj: Record<string, unknown> | undefined, keys: string[]): void
   }
 }
 
+/** Every timestamp member of a Finding: where it lives and its keys. */
+function timestampSites(out: Record<string, unknown>): [Record<string, unknown> | undefined, string[]][] {
+  const sites: [Record<string, unknown> | undefined, string[]][] = [
+    [out, ["firstObservedAt", "lastObservedAt", "updatedAt"]],
+    [out["exploitabilityDetails"] as Record<string, unknown> | undefined, ["lastKnownExploitAt"]],
+    [
+      out["packageVulnerabilityDetails"] as Record<string, unknown> | undefined,
+      ["vendorCreatedAt", "vendorUpdatedAt"],
+    ],
+  ];
+  for (const r of (out["resources"] as { details?: Record<string, Record<string, unknown>> }[]) ?? []) {
+    sites.push([r.details?.["awsEcrContainerImage"], ["pushedAt", "lastInUseAt"]]);
+    sites.push([r.details?.["awsLambdaFunction"], ["lastModifiedAt"]]);
+    sites.push([r.details?.["awsEc2Instance"], ["launchedAt"]]);
+  }
+  return sites;
+}
+
 export function wireFinding(f: Finding): Record<string, unknown> {
   const out = structuredClone(f) as unknown as Record<string, unknown>;
-  convert(out, ["firstObservedAt", "lastObservedAt", "updatedAt"]);
-  convert(out["exploitabilityDetails"] as Record<string, unknown> | undefined, ["lastKnownExploitAt"]);
-  convert(out["packageVulnerabilityDetails"] as Record<string, unknown> | undefined, [
-    "vendorCreatedAt",
-    "vendorUpdatedAt",
-  ]);
-  for (const r of (out["resources"] as { details?: Record<string, Record<string, unknown>> }[]) ?? []) {
-    convert(r.details?.["awsEcrContainerImage"], ["pushedAt", "lastInUseAt"]);
-    convert(r.details?.["awsLambdaFunction"], ["lastModifiedAt"]);
-    convert(r.details?.["awsEc2Instance"], ["launchedAt"]);
-  }
+  for (const [obj, keys] of timestampSites(out)) convert(obj, keys);
   return out;
+}
+
+/** The inverse of wireFinding: a finding read from the API (epoch seconds) with ISO timestamps. */
+export function findingFromWire(wire: Record<string, unknown>): Finding {
+  const out = structuredClone(wire);
+  for (const [obj, keys] of timestampSites(out)) {
+    if (!obj) continue;
+    for (const k of keys)
+      if (typeof obj[k] === "number") obj[k] = new Date((obj[k] as number) * 1000).toISOString();
+  }
+  return out as unknown as Finding;
 }

@@ -182,7 +182,13 @@ export class Exports {
   ) {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
     const dir = destinationDir(this.reportsRoot, destination);
+    // A delegated administrator's report covers its members; a named account must be visible.
+    const scope = await this.service.organizations.scope(
+      p,
+      criteria["awsAccountId"] as StringFilter[] | undefined,
+    );
     const reportId = await this.insert(p, "findings", format, criteria, destination);
+    await this.service.audit(p, "CreateFindingsReport", reportId, { format, destination, criteria });
     this.spawn(reportId, async () => {
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${reportId}.${format.toLowerCase()}`);
@@ -194,7 +200,7 @@ export class Exports {
       let n = 0;
       if (format === "CSV") await write(`${CSV_COLUMNS.map(([h]) => csvCell(h)).join(",")}\n`);
       else await write('{"findings":[');
-      for await (const f of this.service.findings(p.accountId, criteria)) {
+      for await (const f of this.service.findings(scope, criteria)) {
         if (this.cancelled.has(reportId)) break;
         if (format === "CSV") await write(`${CSV_COLUMNS.map(([, get]) => csvCell(get(f))).join(",")}\n`);
         else await write(`${n ? "," : ""}\n${JSON.stringify(f)}`);
@@ -222,18 +228,23 @@ export class Exports {
   ) {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
     const dir = destinationDir(this.reportsRoot, destination);
+    const scope = await this.service.organizations.scope(
+      p,
+      criteria["accountId"] as StringFilter[] | undefined,
+    );
     const reportId = await this.insert(p, "sbom", format, criteria, destination);
+    await this.service.audit(p, "CreateSbomExport", reportId, { format, destination, criteria });
     this.spawn(reportId, async () => {
       const target = join(dir, reportId);
       mkdirSync(target, { recursive: true });
       const outputs: string[] = [];
-      for (const r of await this.service.resources(p.accountId)) {
+      for (const r of await this.service.resources(scope)) {
         if (this.cancelled.has(reportId)) return [];
         const tags = JSON.parse(r.tags) as Record<string, string>;
         const details = JSON.parse(r.details) as Record<string, Record<string, unknown>>;
         if (
           !resourceMatches(criteria, {
-            accountId: p.accountId,
+            accountId: r.account_id,
             id: r.resource_id,
             type: r.resource_type,
             tags,
@@ -241,7 +252,7 @@ export class Exports {
           })
         )
           continue;
-        const inv = await this.service.inventoryOf(p.accountId, r.resource_id);
+        const inv = await this.service.inventoryOf(r.account_id, r.resource_id);
         if (!inv) continue;
         const result = {
           target: r.resource_id,
@@ -269,20 +280,35 @@ export class Exports {
     return reportId;
   }
 
+  /**
+   * A report of the caller's account (its latest without `reportId`). Another account's report is
+   * AccessDeniedException: reports belong to the account that asked for them.
+   */
   async status(
     accountId: string,
     reportId: string | undefined,
     kind: "findings" | "sbom",
   ): Promise<ReportRow | undefined> {
-    let q = this.service.db
+    if (reportId) {
+      const row = await this.service.db
+        .selectFrom("reports")
+        .selectAll()
+        .where("report_id", "=", reportId)
+        .where("kind", "=", kind)
+        .executeTakeFirst();
+      if (!row) throw notFound(`report ${reportId} not found`);
+      if (row.account_id !== accountId)
+        throw denied(`account ${accountId} cannot access account ${row.account_id}'s report ${reportId}`);
+      return row;
+    }
+    return this.service.db
       .selectFrom("reports")
       .selectAll()
       .where("account_id", "=", accountId)
-      .where("kind", "=", kind);
-    if (reportId) q = q.where("report_id", "=", reportId);
-    const row = await q.orderBy("created_at", "desc").limit(1).executeTakeFirst();
-    if (!row && reportId) throw notFound(`report ${reportId} not found`);
-    return row;
+      .where("kind", "=", kind)
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
   }
 
   async cancel(p: Principal, reportId: string, kind: "findings" | "sbom"): Promise<void> {
@@ -295,6 +321,7 @@ export class Exports {
     }
     this.cancelled.add(reportId);
     await this.finish(reportId, "CANCELLED", []);
+    await this.service.audit(p, kind === "sbom" ? "CancelSbomExport" : "CancelFindingsReport", reportId);
   }
 
   async idle(): Promise<void> {

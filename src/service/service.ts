@@ -1,10 +1,18 @@
 import { createHash, randomUUID } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type Expression, type Selectable, type SqlBool, sql } from "kysely";
+import { type Expression, type Kysely, type Selectable, type SqlBool, sql } from "kysely";
 import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
 import type { AdvisoryStore } from "../advisories/store.js";
 import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
-import type { FiltersTable } from "../db/service/schema.js";
+import type { FiltersTable, ServiceTables } from "../db/service/schema.js";
+import { EventBus } from "../events/bus.js";
+import {
+  coverageEvent,
+  findingEvent,
+  type SeverityCounts,
+  scanEvent,
+  type VigilEvent,
+} from "../events/envelope.js";
 import { fillOsEcosystem } from "../extractors/inventory.js";
 import type { OsInfo, Package } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
@@ -15,6 +23,7 @@ import { criteriaWhere, type FilterCriteria, findingMatches, SORT_COLUMNS } from
 import { denied, notFound, validation } from "./errors.js";
 import { type FindingRow, findingBody, findingColumns, findingRow, rowToFinding } from "./findings-store.js";
 import { isAccountId, newAccessKeyId, newSecretAccessKey, seal, unseal } from "./keys.js";
+import { accountScope, Organizations } from "./organizations.js";
 
 export const RESOURCE_TYPES = [
   "AWS_EC2_INSTANCE",
@@ -171,7 +180,7 @@ interface PageToken {
   q: string;
 }
 
-function queryHash(accountId: string, q: ListFindingsQuery): string {
+function queryHash(accountId: string | readonly string[], q: ListFindingsQuery): string {
   return createHash("sha256")
     .update(JSON.stringify([accountId, q.criteria ?? {}, q.sort ?? null]))
     .digest("base64url")
@@ -215,11 +224,15 @@ export const encodeToken = (t: PageToken) => Buffer.from(JSON.stringify(t)).toSt
  */
 export class VigilService {
   readonly db: ServiceDb;
+  /** Event rules, targets and the delivery outbox (events are published inside our transactions). */
+  readonly events: EventBus;
   private readonly keyCache = new Map<
     string,
     { accountId: string; secret: string; readOnly: boolean; hostId?: string; revokedAt?: number }
   >();
   private readonly suppressCache = new Map<string, FilterRecord[]>();
+  /** Organizations, delegated administrators and members: who sees which accounts. */
+  readonly organizations: Organizations = new Organizations(this);
   private reevaluating: Promise<ReevaluationResult> | undefined;
   /** Per account: the hosts of its network model and their open ranges (null: no model). */
   private readonly networkCache = new Map<string, NetworkHost[] | null>();
@@ -228,9 +241,14 @@ export class VigilService {
     readonly database: ServiceDatabase,
     readonly advisories: AdvisoryStore,
     private readonly masterKey: Buffer,
-    readonly options: { region: string; now?: () => number },
+    readonly options: { region: string; now?: () => number; commandDir?: string },
   ) {
     this.db = database.db;
+    this.events = new EventBus(
+      this.db,
+      { masterKey, commandDir: options.commandDir },
+      { now: () => this.now(), audit: (p, action, target, detail) => this.audit(p, action, target, detail) },
+    );
   }
 
   now(): number {
@@ -417,17 +435,22 @@ export class VigilService {
     return row ? (JSON.parse(row.body) as Record<string, unknown>) : {};
   }
 
-  async updateConfiguration(p: Principal, body: Record<string, unknown>): Promise<void> {
+  /** Merges into an account's configuration (the caller's own unless `accountId` names a member). */
+  async updateConfiguration(
+    p: Principal,
+    body: Record<string, unknown>,
+    accountId = p.accountId,
+  ): Promise<void> {
     const now = this.now();
-    const merged = { ...(await this.getConfiguration(p.accountId)), ...body, updatedAt: now };
+    const merged = { ...(await this.getConfiguration(accountId)), ...body, updatedAt: now };
     await this.db
       .insertInto("configurations")
-      .values({ account_id: p.accountId, body: JSON.stringify(merged), updated_at: now })
+      .values({ account_id: accountId, body: JSON.stringify(merged), updated_at: now })
       .onConflict((oc) =>
         oc.column("account_id").doUpdateSet({ body: JSON.stringify(merged), updated_at: now }),
       )
       .execute();
-    await this.audit(p, "UpdateConfiguration", p.accountId, body);
+    await this.audit(p, "UpdateConfiguration", accountId, body);
   }
 
   // --- inventory and the findings lifecycle ------------------------------------------------
@@ -471,10 +494,11 @@ export class VigilService {
     const keys = packageKeys(normalized.packages);
     const existing = await this.db
       .selectFrom("resources")
-      .select(["first_seen_at"])
+      .select(["first_seen_at", "last_scanned_at", "scan_status", "scan_status_reason"])
       .where("account_id", "=", p.accountId)
       .where("resource_id", "=", resource.id)
       .executeTakeFirst();
+    const emit = await this.events.wants(p.accountId);
     const resourceRow = {
       account_id: p.accountId,
       resource_id: resource.id,
@@ -539,6 +563,26 @@ export class VigilService {
       });
       for (const part of chunks(rows, SCAN_BATCH))
         await trx.insertInto("resource_packages").values(part).execute();
+      if (
+        emit &&
+        (existing?.scan_status !== coverage.status || existing?.scan_status_reason !== coverage.reason)
+      ) {
+        await this.events.publish(trx, [
+          coverageEvent({
+            accountId: p.accountId,
+            region,
+            resourceId: resource.id,
+            resourceType: resource.type,
+            status: coverage.status,
+            reason: coverage.reason,
+            detail: coverage.detail ?? null,
+            ...(existing
+              ? { previous: { status: existing.scan_status, reason: existing.scan_status_reason } }
+              : {}),
+            at: now,
+          }),
+        ]);
+      }
     });
     const findingResource: FindingResource = {
       type: resource.type,
@@ -548,7 +592,11 @@ export class VigilService {
       ...(resource.tags && Object.keys(resource.tags).length ? { tags: resource.tags } : {}),
       ...(resource.details ? { details: resource.details } : {}),
     };
-    return this.reconcile(p.accountId, findingResource, normalized, { observed: true, now });
+    return this.reconcile(p.accountId, findingResource, normalized, {
+      observed: true,
+      now,
+      initialScan: existing?.last_scanned_at == null,
+    });
   }
 
   /** Matches an inventory and brings the resource's stored findings in line with the result. */
@@ -556,9 +604,23 @@ export class VigilService {
     accountId: string,
     resource: FindingResource,
     inventory: SubmittedInventory,
-    opts: { observed: boolean; now: number },
+    opts: { observed: boolean; now: number; initialScan?: boolean },
   ): Promise<ReconcileResult> {
     const now = opts.now;
+    // Events are built only when a rule of the account may want them.
+    const emit = await this.events.wants(accountId);
+    const events: VigilEvent[] = [];
+    const asEvent = (f: Finding, status: string, first: number) =>
+      findingEvent(
+        {
+          ...f,
+          status: status as Finding["status"],
+          firstObservedAt: new Date(first).toISOString(),
+          lastObservedAt: new Date(now).toISOString(),
+          updatedAt: new Date(now).toISOString(),
+        },
+        now,
+      );
     const { matches } = matchInventory(inventory.packages, this.advisories);
     const context = await this.resourceContext(accountId, resource);
     const ctx = {
@@ -584,6 +646,7 @@ export class VigilService {
       unchanged: 0,
       active: 0,
     };
+    let published = 0;
     await this.db.transaction().execute(async (trx) => {
       const stored = await trx
         .selectFrom("findings")
@@ -603,6 +666,7 @@ export class VigilService {
           inserts.push(
             findingRow(f, { status, first: now, last: now, updated: now, suppressedBy, open: true }),
           );
+          if (emit) events.push(asEvent(f, status, now));
           result.opened++;
           continue;
         }
@@ -614,6 +678,7 @@ export class VigilService {
         }
         if (prev.open === 1) result.changed++;
         else result.opened++;
+        if (emit) events.push(asEvent(f, status, prev.open === 1 ? prev.first_observed_at : now));
         await trx
           .updateTable("findings")
           .set({
@@ -638,6 +703,7 @@ export class VigilService {
       }
       const gone = stored.filter((r) => r.open === 1 && !fresh.has(r.finding_arn)).map((r) => r.finding_arn);
       for (const part of chunks(gone, SCAN_BATCH)) {
+        if (emit) events.push(...(await this.closedEvents(trx, part, now)));
         await trx
           .updateTable("findings")
           .set({ status: "CLOSED", open: 0, updated_at: now })
@@ -652,8 +718,97 @@ export class VigilService {
         .where("account_id", "=", accountId)
         .where("resource_id", "=", resource.id)
         .execute();
+      if (emit && opts.initialScan) {
+        const counts: SeverityCounts = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, TOTAL: 0 };
+        for (const f of fresh.values()) {
+          counts.TOTAL++;
+          if (f.severity === "CRITICAL" || f.severity === "HIGH" || f.severity === "MEDIUM")
+            counts[f.severity]++;
+        }
+        events.push(
+          scanEvent({
+            accountId,
+            region: resource.region,
+            resourceId: resource.id,
+            resourceType: resource.type,
+            ...(resource.details ? { details: resource.details } : {}),
+            counts,
+            at: now,
+          }),
+        );
+      }
+      if (events.length) published = await this.events.publish(trx, events);
     });
+    if (published) this.events.notify();
     return result;
+  }
+
+  /** "Inspector2 Finding" events of open findings about to be closed (read inside the transaction). */
+  private async closedEvents(trx: Kysely<ServiceTables>, arns: string[], now: number): Promise<VigilEvent[]> {
+    const rows = await trx.selectFrom("findings").selectAll().where("finding_arn", "in", arns).execute();
+    return rows.map((r) => {
+      const f = rowToFinding(r);
+      f.status = "CLOSED";
+      f.updatedAt = new Date(now).toISOString();
+      return findingEvent(f, now);
+    });
+  }
+
+  /** Closes a resource's open findings inside `trx`, publishing their events when wanted. */
+  private async closeResourceFindings(
+    trx: Kysely<ServiceTables>,
+    accountId: string,
+    resourceId: string,
+    now: number,
+  ): Promise<{ closed: number; published: number }> {
+    let published = 0;
+    if (await this.events.wants(accountId, trx)) {
+      const open = await trx
+        .selectFrom("findings")
+        .select("finding_arn")
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", resourceId)
+        .where("open", "=", 1)
+        .execute();
+      for (const part of chunks(
+        open.map((r) => r.finding_arn),
+        SCAN_BATCH,
+      ))
+        published += await this.events.publish(trx, await this.closedEvents(trx, part, now));
+    }
+    const res = await trx
+      .updateTable("findings")
+      .set({ status: "CLOSED", open: 0, updated_at: now })
+      .where("account_id", "=", accountId)
+      .where("resource_id", "=", resourceId)
+      .where("open", "=", 1)
+      .executeTakeFirst();
+    return { closed: Number(res.numUpdatedRows), published };
+  }
+
+  /** Publishes a coverage event inside `trx` when the resource's scan status or reason changes. */
+  async coverageChanged(
+    trx: Kysely<ServiceTables>,
+    accountId: string,
+    resource: { id: string; type: string; region?: string },
+    previous: { status: string; reason: string } | undefined,
+    next: { status: string; reason: string; detail?: string | null },
+  ): Promise<number> {
+    if (previous && previous.status === next.status && previous.reason === next.reason) return 0;
+    if (!(await this.events.wants(accountId, trx))) return 0;
+    return this.events.publish(trx, [
+      coverageEvent({
+        accountId,
+        region: resource.region ?? this.options.region,
+        resourceId: resource.id,
+        resourceType: resource.type,
+        status: next.status,
+        reason: next.reason,
+        detail: next.detail ?? null,
+        ...(previous ? { previous } : {}),
+        at: this.now(),
+      }),
+    ]);
   }
 
   /** Drops what is cached of an account's network reachability (after a new model). */
@@ -870,7 +1025,7 @@ export class VigilService {
 
   /** One page of findings, keyset-paginated on (sort column, ARN). */
   async listFindings(
-    accountId: string,
+    accountId: string | readonly string[],
     q: ListFindingsQuery,
   ): Promise<{ findings: Finding[]; nextToken?: string }> {
     const max = q.maxResults ?? 50;
@@ -887,7 +1042,7 @@ export class VigilService {
       const rows: FindingRow[] = await this.db
         .selectFrom("findings")
         .selectAll()
-        .where("account_id", "=", accountId)
+        .where(accountScope(accountId))
         .where((eb) => {
           const conds: Expression<SqlBool>[] = criteriaWhere(eb, criteria);
           if (after) {
@@ -925,13 +1080,16 @@ export class VigilService {
   }
 
   /** Every finding of an account matching the criteria, in batches (reports, aggregations). */
-  async *findings(accountId: string, criteria: FilterCriteria = {}): AsyncGenerator<Finding> {
+  async *findings(
+    accountId: string | readonly string[],
+    criteria: FilterCriteria = {},
+  ): AsyncGenerator<Finding> {
     let after: string | undefined;
     for (;;) {
       let q = this.db
         .selectFrom("findings")
         .selectAll()
-        .where("account_id", "=", accountId)
+        .where(accountScope(accountId))
         .where((eb) => eb.and(criteriaWhere(eb, criteria)));
       if (after) q = q.where("finding_arn", ">", after);
       const rows = await q.orderBy("finding_arn").limit(2000).execute();
@@ -944,13 +1102,13 @@ export class VigilService {
     }
   }
 
-  async getFindings(accountId: string, arns: string[]): Promise<Map<string, Finding>> {
+  async getFindings(accountId: string | readonly string[], arns: string[]): Promise<Map<string, Finding>> {
     const out = new Map<string, Finding>();
     for (const part of chunks(arns, SCAN_BATCH)) {
       const rows = await this.db
         .selectFrom("findings")
         .selectAll()
-        .where("account_id", "=", accountId)
+        .where(accountScope(accountId))
         .where("finding_arn", "in", part)
         .execute();
       for (const r of rows) out.set(r.finding_arn, rowToFinding(r));
@@ -980,20 +1138,24 @@ export class VigilService {
   }
 
   async listFilters(
-    accountId: string,
+    accountId: string | readonly string[],
     opts: { arns?: string[]; action?: string } = {},
   ): Promise<FilterRecord[]> {
-    let q = this.db.selectFrom("filters").selectAll().where("account_id", "=", accountId);
+    let q = this.db.selectFrom("filters").selectAll().where(accountScope(accountId));
     if (opts.arns?.length) q = q.where("arn", "in", opts.arns);
     if (opts.action) q = q.where("action", "=", opts.action);
     return (await q.orderBy("created_at").orderBy("arn").execute()).map((r) => this.toFilter(r));
   }
 
-  /** The SUPPRESS filters in force: a filter past its `vigil:expires` date no longer suppresses. */
+  /**
+   * The SUPPRESS filters in force: the account's own and, for a member, its delegated
+   * administrator's. A filter past its `vigil:expires` date no longer suppresses.
+   */
   private async suppressFilters(accountId: string): Promise<FilterRecord[]> {
+    await this.organizations.sync();
     let hit = this.suppressCache.get(accountId);
     if (!hit) {
-      hit = await this.listFilters(accountId, { action: "SUPPRESS" });
+      hit = await this.listFilters(await this.organizations.filterOwners(accountId), { action: "SUPPRESS" });
       this.suppressCache.set(accountId, hit);
     }
     const now = this.now();
@@ -1023,7 +1185,7 @@ export class VigilService {
         .executeTakeFirst();
       if (still) accounts.add(r.account_id);
     }
-    for (const a of accounts) await this.resuppress(a);
+    for (const a of accounts) await this.refreshSuppression(await this.organizations.visibleAccounts(a));
     return accounts.size;
   }
 
@@ -1072,8 +1234,9 @@ export class VigilService {
         updated_at: now,
       })
       .execute();
-    this.suppressCache.delete(p.accountId);
-    if (input.action === "SUPPRESS") await this.resuppress(p.accountId);
+    // An administrator's filters hold its members' findings too.
+    if (input.action === "SUPPRESS")
+      await this.refreshSuppression(await this.organizations.visibleAccounts(p.accountId));
     await this.audit(p, "CreateFilter", arn, input);
     return arn;
   }
@@ -1091,7 +1254,7 @@ export class VigilService {
   ): Promise<string> {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
     const [prev] = await this.listFilters(p.accountId, { arns: [arn] });
-    if (!prev) throw notFound(`filter ${arn} not found`);
+    if (!prev) throw await this.missingFilter(p, arn);
     await this.db
       .updateTable("filters")
       .set({
@@ -1104,8 +1267,7 @@ export class VigilService {
       })
       .where("arn", "=", arn)
       .execute();
-    this.suppressCache.delete(p.accountId);
-    await this.resuppress(p.accountId);
+    await this.refreshSuppression(await this.organizations.visibleAccounts(p.accountId));
     await this.audit(p, "UpdateFilter", arn, input);
     return arn;
   }
@@ -1117,11 +1279,38 @@ export class VigilService {
       .where("account_id", "=", p.accountId)
       .where("arn", "=", arn)
       .executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) throw notFound(`filter ${arn} not found`);
-    this.suppressCache.delete(p.accountId);
-    await this.resuppress(p.accountId);
+    if (Number(res.numDeletedRows) === 0) throw await this.missingFilter(p, arn);
+    await this.refreshSuppression(await this.organizations.visibleAccounts(p.accountId));
     await this.audit(p, "DeleteFilter", arn);
     return arn;
+  }
+
+  /** Re-applies the SUPPRESS filters in force to accounts' open findings (filter or membership changed). */
+  async refreshSuppression(accountIds: Iterable<string>): Promise<void> {
+    for (const a of accountIds) {
+      this.suppressCache.delete(a);
+      await this.resuppress(a);
+    }
+  }
+
+  /** Drops every cached filter set (another process changed the organizations). */
+  forgetSuppression(): void {
+    this.suppressCache.clear();
+  }
+
+  /**
+   * The error for a filter ARN the caller does not own: AccessDeniedException when it is another
+   * account's (it exists there, or its ARN names another account), else ResourceNotFoundException.
+   */
+  private async missingFilter(p: Principal, arn: string, what = "filter") {
+    const owner = await this.db
+      .selectFrom("filters")
+      .select("account_id")
+      .where("arn", "=", arn)
+      .executeTakeFirst();
+    const other = owner?.account_id ?? arn.split(":")[4];
+    if (other && other !== p.accountId) return this.organizations.crossAccount(p, other);
+    return notFound(`${what} ${arn} not found`);
   }
 
   /**
@@ -1132,6 +1321,7 @@ export class VigilService {
   private async resuppress(accountId: string): Promise<void> {
     const filters = await this.suppressFilters(accountId);
     const now = this.now();
+    const emit = await this.events.wants(accountId);
     let after = "";
     for (;;) {
       const rows = await this.db
@@ -1145,6 +1335,8 @@ export class VigilService {
         .execute();
       const toActive: string[] = [];
       const toSuppressed = new Map<string, string[]>();
+      // A status change is a finding update: "Inspector2 Finding" with the new status.
+      const events: VigilEvent[] = [];
       for (const row of rows) {
         const f = rowToFinding(row);
         f.status = "ACTIVE";
@@ -1152,23 +1344,32 @@ export class VigilService {
         if (by === row.suppressed_by) continue;
         if (by === null) toActive.push(row.finding_arn);
         else toSuppressed.set(by, [...(toSuppressed.get(by) ?? []), row.finding_arn]);
+        if (emit && (by === null) !== (row.status === "ACTIVE")) {
+          f.status = by === null ? "ACTIVE" : "SUPPRESSED";
+          f.updatedAt = new Date(now).toISOString();
+          events.push(findingEvent(f, now));
+        }
       }
-      for (const part of chunks(toActive, SCAN_BATCH)) {
-        await this.db
-          .updateTable("findings")
-          .set({ status: "ACTIVE", suppressed_by: null, updated_at: now })
-          .where("finding_arn", "in", part)
-          .execute();
-      }
-      for (const [by, arns] of toSuppressed) {
-        for (const part of chunks(arns, SCAN_BATCH)) {
-          await this.db
+      const published = await this.db.transaction().execute(async (trx) => {
+        for (const part of chunks(toActive, SCAN_BATCH)) {
+          await trx
             .updateTable("findings")
-            .set({ status: "SUPPRESSED", suppressed_by: by, updated_at: now })
+            .set({ status: "ACTIVE", suppressed_by: null, updated_at: now })
             .where("finding_arn", "in", part)
             .execute();
         }
-      }
+        for (const [by, arns] of toSuppressed) {
+          for (const part of chunks(arns, SCAN_BATCH)) {
+            await trx
+              .updateTable("findings")
+              .set({ status: "SUPPRESSED", suppressed_by: by, updated_at: now })
+              .where("finding_arn", "in", part)
+              .execute();
+          }
+        }
+        return this.events.publish(trx, events);
+      });
+      if (published) this.events.notify();
       if (rows.length < 2000) return;
       after = rows[rows.length - 1]!.finding_arn;
     }
@@ -1183,7 +1384,7 @@ export class VigilService {
       .where("account_id", "=", accountId)
       .where("arn", "=", arn)
       .executeTakeFirst();
-    if (!row) throw notFound(`resource ${arn} not found`);
+    if (!row) throw await this.missingFilter({ accountId, id: "", readOnly: true }, arn, "resource");
     return JSON.parse(row.tags) as Record<string, string>;
   }
 
@@ -1210,20 +1411,15 @@ export class VigilService {
     await this.audit(p, change.add ? "TagResource" : "UntagResource", arn, change);
     // The expiry tag decides whether the filter suppresses: apply the change to existing findings.
     if (FILTER_EXPIRY_TAG in (change.add ?? {}) || (change.remove ?? []).includes(FILTER_EXPIRY_TAG)) {
-      this.suppressCache.delete(p.accountId);
-      await this.resuppress(p.accountId);
+      await this.refreshSuppression(await this.organizations.visibleAccounts(p.accountId));
     }
   }
 
   // --- resources ---------------------------------------------------------------------------------
 
-  async resources(accountId: string) {
-    return this.db
-      .selectFrom("resources")
-      .selectAll()
-      .where("account_id", "=", accountId)
-      .orderBy("resource_id")
-      .execute();
+  async resources(accountId: string | readonly string[]) {
+    const q = this.db.selectFrom("resources").selectAll().where(accountScope(accountId));
+    return (typeof accountId === "string" ? q : q.orderBy("account_id")).orderBy("resource_id").execute();
   }
 
   async inventoryOf(accountId: string, resourceId: string) {
@@ -1233,14 +1429,8 @@ export class VigilService {
   async deleteResource(p: Principal, resourceId: string): Promise<void> {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
     const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable("findings")
-        .set({ status: "CLOSED", open: 0, updated_at: now })
-        .where("account_id", "=", p.accountId)
-        .where("resource_id", "=", resourceId)
-        .where("open", "=", 1)
-        .execute();
+    const { published } = await this.db.transaction().execute(async (trx) => {
+      const closed = await this.closeResourceFindings(trx, p.accountId, resourceId, now);
       await trx
         .deleteFrom("resource_packages")
         .where("account_id", "=", p.accountId)
@@ -1256,7 +1446,9 @@ export class VigilService {
         .where("account_id", "=", p.accountId)
         .where("resource_id", "=", resourceId)
         .execute();
+      return closed;
     });
+    if (published) this.events.notify();
     await this.audit(p, "DeleteResource", resourceId);
   }
 
@@ -1285,19 +1477,35 @@ export class VigilService {
       last_scanned_at: null,
       active_findings: 0,
     };
-    await this.db
-      .insertInto("resources")
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(["account_id", "resource_id"]).doUpdateSet({
-          scan_status: row.scan_status,
-          scan_status_reason: row.scan_status_reason,
-          scan_status_detail: row.scan_status_detail,
-          monitored: row.monitored,
-          ...(resource.details ? { details: row.details } : {}),
-        }),
-      )
-      .execute();
+    const published = await this.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom("resources")
+        .select(["scan_status", "scan_status_reason"])
+        .where("account_id", "=", accountId)
+        .where("resource_id", "=", resource.id)
+        .executeTakeFirst();
+      await trx
+        .insertInto("resources")
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(["account_id", "resource_id"]).doUpdateSet({
+            scan_status: row.scan_status,
+            scan_status_reason: row.scan_status_reason,
+            scan_status_detail: row.scan_status_detail,
+            monitored: row.monitored,
+            ...(resource.details ? { details: row.details } : {}),
+          }),
+        )
+        .execute();
+      return this.coverageChanged(
+        trx,
+        accountId,
+        { id: resource.id, type: resource.type, region: row.region },
+        before ? { status: before.scan_status, reason: before.scan_status_reason } : undefined,
+        { status: state.status, reason: state.reason, detail: state.detail ?? null },
+      );
+    });
+    if (published) this.events.notify();
   }
 
   /**
@@ -1326,14 +1534,23 @@ export class VigilService {
     detail: string,
   ): Promise<number> {
     const now = this.now();
-    return this.db.transaction().execute(async (trx) => {
-      const closed = await trx
-        .updateTable("findings")
-        .set({ status: "CLOSED", open: 0, updated_at: now })
+    const out = await this.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom("resources")
+        .select(["scan_status", "scan_status_reason", "resource_type", "region"])
         .where("account_id", "=", accountId)
         .where("resource_id", "=", resourceId)
-        .where("open", "=", 1)
         .executeTakeFirst();
+      const closed = await this.closeResourceFindings(trx, accountId, resourceId, now);
+      const published = before
+        ? await this.coverageChanged(
+            trx,
+            accountId,
+            { id: resourceId, type: before.resource_type, region: before.region },
+            { status: before.scan_status, reason: before.scan_status_reason },
+            { status: "INACTIVE", reason, detail },
+          )
+        : 0;
       await trx
         .updateTable("resources")
         .set({
@@ -1346,8 +1563,10 @@ export class VigilService {
         .where("account_id", "=", accountId)
         .where("resource_id", "=", resourceId)
         .execute();
-      return Number(closed.numUpdatedRows);
+      return { closed: closed.closed, published: closed.published + published };
     });
+    if (out.published) this.events.notify();
+    return out.closed;
   }
 
   /**

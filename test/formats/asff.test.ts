@@ -23,7 +23,7 @@ import {
   truncate,
 } from "../../src/formats/asff.js";
 import type { Match } from "../../src/matching/match.js";
-import { serviceModelValidator } from "../support/botocore.js";
+import { ASFF_NEWER_MEMBERS, serviceModelValidator } from "../support/botocore.js";
 import { runVigil } from "../support/cli.js";
 import { debianGoPrograms, imageFixture, repoRoot, vulndataDir } from "../support/fixtures.js";
 
@@ -41,16 +41,9 @@ function schemaValidator(): (doc: unknown) => string[] {
   return (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 }
 
-/** Members newer than Debian's Security Hub model that the current API reference documents. */
-const NEWER_MEMBERS = new Set([
-  "Vulnerability.EpssScore",
-  "Vulnerability.ExploitAvailable",
-  "Vulnerability.LastKnownExploitAt",
-]);
-
 function modelValidator(): (doc: unknown) => string[] {
   const check = serviceModelValidator("securityhub", "AwsSecurityFinding", {
-    newer: NEWER_MEMBERS,
+    newer: ASFF_NEWER_MEMBERS,
     nonEmptyStrings: true,
   });
   return (doc) => check(doc, "finding");

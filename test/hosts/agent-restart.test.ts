@@ -4,7 +4,7 @@
  * agent's new inventory.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -12,9 +12,10 @@ import { updateAdvisories } from "../../src/advisories/update.js";
 import { Agent } from "../../src/agent/agent.js";
 import { signedFetch } from "../../src/server/client.js";
 import { osvRecord, tempDir } from "../advisories/helpers.js";
-import { debootstrapRootfs, repoRoot } from "../support/fixtures.js";
+import { debootstrapRootfs } from "../support/fixtures.js";
 import { freePort } from "../support/net.js";
 import { writeOsvMirror } from "../support/service.js";
+import { startVigilServe } from "../support/vigil-process.js";
 
 const BASH = osvRecord({
   id: "DEBIAN-TEST-0200",
@@ -28,39 +29,7 @@ const BASH = osvRecord({
   ],
 });
 
-/** `vigil serve` in its own process; resolves with its stderr once it serves. */
-function serve(dataDir: string, port: number): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(repoRoot, "src/cli/bin.ts"),
-      "--data-dir",
-      dataDir,
-      "serve",
-      "--no-update",
-      "--port",
-      String(port),
-    ],
-    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let err = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vigil serve did not start: ${err}`)), 60_000);
-    child.stderr!.on("data", (d: Buffer) => {
-      err += d.toString("utf8");
-      if (err.includes("Vigil is serving")) {
-        clearTimeout(timer);
-        resolve({ child, stderr: () => err });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`vigil serve exited with ${code}: ${err}`));
-    });
-  });
-}
+const serve = (dataDir: string, port: number) => startVigilServe(dataDir, port);
 
 describe("an agent and a server that dies mid-send", { timeout: 300_000 }, () => {
   const tmp = tempDir("agent-restart");
@@ -79,10 +48,7 @@ describe("an agent and a server that dies mid-send", { timeout: 300_000 }, () =>
     const url = `http://127.0.0.1:${port}`;
     const first = await serve(dataDir, port);
     server = first.child;
-    const key = {
-      accessKeyId: /AWS_ACCESS_KEY_ID=(\S+)/.exec(first.stderr())![1]!,
-      secretAccessKey: /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(first.stderr())![1]!,
-    };
+    const key = first.key!;
     const act = await signedFetch(url, "/v1/hosts/activations", { count: 1 }, key);
     assert.equal(act.status, 200, JSON.stringify(act.json));
 

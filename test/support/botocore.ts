@@ -26,12 +26,13 @@ export function serviceModelShapes(service: string): Record<string, Shape> {
 /**
  * A validator for documents of `rootShape`: returns the problems, each with its path. `newer`
  * lists "Shape.member" names the API gained after Debian's model; `nonEmptyStrings` makes blank
- * strings an error (Security Hub rejects them).
+ * strings an error (Security Hub rejects them); `epochSeconds` takes timestamps as numbers (the
+ * restJson1 wire format) rather than ISO strings.
  */
 export function serviceModelValidator(
   service: string,
   rootShape: string,
-  options: { newer?: ReadonlySet<string>; nonEmptyStrings?: boolean } = {},
+  options: { newer?: ReadonlySet<string>; nonEmptyStrings?: boolean; epochSeconds?: boolean } = {},
 ): (doc: unknown, at?: string) => string[] {
   const shapes = serviceModelShapes(service);
   const walk = (name: string, value: unknown, at: string, errors: string[]): void => {
@@ -79,7 +80,11 @@ export function serviceModelValidator(
           errors.push(`${at}: expected a ${shape.type}`);
         return;
       case "timestamp":
-        if (typeof value !== "string" || Number.isNaN(Date.parse(value)))
+        if (
+          options.epochSeconds
+            ? typeof value !== "number"
+            : typeof value !== "string" || Number.isNaN(Date.parse(value))
+        )
           errors.push(`${at}: expected a timestamp`);
         return;
       case "boolean":
@@ -92,4 +97,20 @@ export function serviceModelValidator(
     walk(rootShape, doc, at, errors);
     return errors;
   };
+}
+
+/** ASFF Vulnerability members Security Hub added after Debian's botocore model was cut. */
+export const ASFF_NEWER_MEMBERS: ReadonlySet<string> = new Set([
+  "Vulnerability.EpssScore",
+  "Vulnerability.ExploitAvailable",
+  "Vulnerability.LastKnownExploitAt",
+]);
+
+/** Checks a BatchImportFindings request body (`{ Findings: [...] }`) against Security Hub's model. */
+export function batchImportFindingsValidator(): (doc: unknown) => string[] {
+  const check = serviceModelValidator("securityhub", "BatchImportFindingsRequest", {
+    newer: ASFF_NEWER_MEMBERS,
+    nonEmptyStrings: true,
+  });
+  return (doc) => check(doc);
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type AdvisoryStore, openAdvisoryStore } from "../../src/advisories/store.js";
 import { updateAdvisories } from "../../src/advisories/update.js";
 import { openServiceDatabase, type ServiceDatabase } from "../../src/db/service/open.js";
+import { Deliverer, type DelivererOptions } from "../../src/events/deliverer.js";
 import type { Package } from "../../src/extractors/types.js";
 import { HostMounts, HostService } from "../../src/hosts/hosts.js";
 import { layerCacheDir, RegistryScanner, type ScannerOptions } from "../../src/registries/scanner.js";
@@ -69,6 +70,8 @@ export interface TestService {
   hosts: HostService;
   mounts: HostMounts;
   network: NetworkService;
+  /** Present when started with `events`. */
+  deliverer?: Deliverer;
   /** Stops listening (the data stays); `listen()` serves again on the same port. */
   stopListening(): Promise<void>;
   listen(): Promise<void>;
@@ -95,6 +98,8 @@ export async function startTestService(
     registries?: Partial<ScannerOptions>;
     /** The service's clock (epoch ms), for rescan-duration tests. */
     now?: () => number;
+    /** Run event delivery (with these deliverer options); commandDir enables command targets. */
+    events?: DelivererOptions & { commandDir?: string };
   } = {},
 ): Promise<TestService> {
   const tmp = tempDir("api");
@@ -111,7 +116,10 @@ export async function startTestService(
   const service = new VigilService(database, store, loadMasterKey(dataDir), {
     region: "us-east-1",
     ...(options.now ? { now: options.now } : {}),
+    ...(options.events?.commandDir ? { commandDir: options.events.commandDir } : {}),
   });
+  const deliverer = options.events ? new Deliverer(database.db, service.events, options.events) : undefined;
+  await deliverer?.start();
   const exports = new Exports(service, join(dataDir, "reports"));
   const registries = options.registries
     ? new RegistryScanner(service, loadMasterKey(dataDir), {
@@ -146,6 +154,7 @@ export async function startTestService(
     store,
     database,
     ...(registries ? { registries } : {}),
+    ...(deliverer ? { deliverer } : {}),
     hosts,
     mounts,
     network,
@@ -159,6 +168,7 @@ export async function startTestService(
     async close() {
       await app.close();
       await registries?.stop();
+      await deliverer?.stop();
       await exports.idle();
       await database.close();
       store.close();

@@ -319,6 +319,109 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0005_integrations": {
+      async up(db: Kysely<unknown>) {
+        const id = (t: ReturnType<Kysely<unknown>["schema"]["createTable"]>) =>
+          t.addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          );
+        await db.schema
+          .createTable("event_targets")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("config", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("event_targets_pk", ["account_id", "name"])
+          .execute();
+        await db.schema
+          .createTable("event_rules")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("pattern", "text", (c) => c.notNull())
+          .addColumn("targets", "text", (c) => c.notNull())
+          .addColumn("enabled", "integer", (c) => c.notNull())
+          .addColumn("description", "text")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("event_rules_pk", ["account_id", "name"])
+          .execute();
+        await db.schema
+          .createTable("events")
+          .addColumn("event_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("detail_type", "text", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await id(db.schema.createTable("event_deliveries"))
+          .addColumn("event_id", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("rule_name", "text", (c) => c.notNull())
+          .addColumn("target_name", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("not_before", "bigint", (c) => c.notNull())
+          .addColumn("last_error", "text")
+          .addColumn("last_status", "integer")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addColumn("delivered_at", "bigint")
+          .execute();
+        await db.schema
+          .createIndex("event_deliveries_due")
+          .on("event_deliveries")
+          .columns(["state", "not_before", "id"])
+          .execute();
+        await db.schema
+          .createIndex("event_deliveries_by_account")
+          .on("event_deliveries")
+          .columns(["account_id", "state", "id"])
+          .execute();
+        await db.schema
+          .createTable("organizations")
+          .addColumn("org_id", "text", (c) => c.primaryKey())
+          .addColumn("management_account_id", "text", (c) => c.notNull().unique())
+          .addColumn("auto_enable", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("organization_accounts")
+          .addColumn("account_id", "text", (c) => c.primaryKey())
+          .addColumn("org_id", "text", (c) => c.notNull())
+          .addColumn("joined_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("delegated_admins")
+          .addColumn("org_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("members")
+          .addColumn("account_id", "text", (c) => c.primaryKey())
+          .addColumn("admin_account_id", "text", (c) => c.notNull())
+          .addColumn("relationship_status", "text", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("members_by_admin").on("members").columns(["admin_account_id"]).execute();
+        // The audit log is append-only: the database itself refuses to change or remove a row.
+        if (dialect === "postgres") {
+          await sql`create function audit_log_append_only() returns trigger language plpgsql as $$
+            begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+          await sql`create trigger audit_log_no_update before update or delete on audit_log
+            for each row execute function audit_log_append_only()`.execute(db);
+        } else {
+          await sql`create trigger audit_log_no_update before update on audit_log
+            begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+          await sql`create trigger audit_log_no_delete before delete on audit_log
+            begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+        }
+      },
+    },
   };
 }
 

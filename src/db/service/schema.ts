@@ -25,6 +25,14 @@ export interface ServiceTables {
   host_mounts: HostMountsTable;
   network_models: NetworkModelsTable;
   network_reachability: NetworkReachabilityTable;
+  event_targets: EventTargetsTable;
+  event_rules: EventRulesTable;
+  events: EventsTable;
+  event_deliveries: EventDeliveriesTable;
+  organizations: OrganizationsTable;
+  organization_accounts: OrganizationAccountsTable;
+  delegated_admins: DelegatedAdminsTable;
+  members: MembersTable;
 }
 
 export interface AccountsTable {
@@ -319,5 +327,89 @@ export interface NetworkReachabilityTable {
   addresses: string;
   /** JSON OpenPortRange[]. */
   open_ranges: string;
+  updated_at: number;
+}
+
+/** Where matched events go: webhook, slack, command or securityhub, with its settings (secrets sealed). */
+export interface EventTargetsTable {
+  account_id: string;
+  name: string;
+  type: string;
+  /** JSON settings of the target type; secrets inside are sealed with the server's key. */
+  config: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An EventBridge-style rule: an event pattern and the targets its matches go to. */
+export interface EventRulesTable {
+  account_id: string;
+  name: string;
+  /** The event pattern, JSON. */
+  pattern: string;
+  /** JSON array of target names. */
+  targets: string;
+  enabled: number;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Events that matched at least one rule, in EventBridge's envelope (kept for deliveries). */
+export interface EventsTable {
+  event_id: string;
+  account_id: string;
+  detail_type: string;
+  body: string;
+  created_at: number;
+}
+
+/** The outbox: one row per (event, rule, target); written in the transaction that made the event. */
+export interface EventDeliveriesTable {
+  id: Generated<number>;
+  event_id: string;
+  account_id: string;
+  rule_name: string;
+  target_name: string;
+  /** queued | delivering | delivered | dead */
+  state: string;
+  attempts: number;
+  not_before: number;
+  last_error: string | null;
+  last_status: number | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface OrganizationsTable {
+  org_id: string;
+  management_account_id: string;
+  /** JSON: { ec2, ecr, lambda, lambdaCode, codeRepository } booleans for new members. */
+  auto_enable: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrganizationAccountsTable {
+  account_id: string;
+  org_id: string;
+  joined_at: number;
+}
+
+export interface DelegatedAdminsTable {
+  org_id: string;
+  account_id: string;
+  /** ENABLED | DISABLE_IN_PROGRESS */
+  status: string;
+  updated_at: number;
+}
+
+/** Accounts associated with a delegated administrator (inspector2 members). */
+export interface MembersTable {
+  account_id: string;
+  admin_account_id: string;
+  /** inspector2 RelationshipStatus: ENABLED, REMOVED, … */
+  relationship_status: string;
   updated_at: number;
 }
