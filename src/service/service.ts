@@ -322,7 +322,37 @@ export class VigilService {
       const resourceTypes = RESOURCE_TYPES.filter((rt) =>
         types.some((t) => SCAN_TYPE_KEYS[t] === TYPE_SCAN_KEY[rt]),
       );
-      if (resourceTypes.length > 0) {
+      if (resourceTypes.length > 0 && (await this.events.wants(accountId))) {
+        // Per resource, so each closure and coverage change carries its events.
+        const affected = await this.db
+          .selectFrom("resources")
+          .select(["resource_id", "resource_type", "region", "scan_status", "scan_status_reason"])
+          .where("account_id", "=", accountId)
+          .where("resource_type", "in", resourceTypes)
+          .execute();
+        for (const r of affected) {
+          const published = await this.db.transaction().execute(async (trx) => {
+            const closed = await this.closeResourceFindings(trx, accountId, r.resource_id, now);
+            await trx
+              .updateTable("resources")
+              .set({ scan_status: "INACTIVE", scan_status_reason: "SCAN_TYPE_DISABLED", active_findings: 0 })
+              .where("account_id", "=", accountId)
+              .where("resource_id", "=", r.resource_id)
+              .execute();
+            return (
+              closed.published +
+              (await this.coverageChanged(
+                trx,
+                accountId,
+                { id: r.resource_id, type: r.resource_type, region: r.region },
+                { status: r.scan_status, reason: r.scan_status_reason },
+                { status: "INACTIVE", reason: "SCAN_TYPE_DISABLED" },
+              ))
+            );
+          });
+          if (published) this.events.notify();
+        }
+      } else if (resourceTypes.length > 0) {
         await this.db
           .updateTable("findings")
           .set({ status: "CLOSED", open: 0, updated_at: now })

@@ -509,6 +509,41 @@ describe("event delivery", { timeout: 120_000 }, () => {
     assert.equal(del.errorType, undefined, "hook is not used by a rule any more");
   });
 
+  it("closes findings and reports coverage with events when a scan type is disabled", async () => {
+    const rx = await receiver();
+    await ok("PUT", "/v1/events/targets/off", { type: "webhook", config: { url: rx.url, ...FAST } });
+    await rule("off", ["off"], {
+      $or: [
+        { "detail-type": ["Inspector2 Finding"], detail: { status: ["CLOSED"] } },
+        {
+          "detail-type": ["Inspector2 Coverage"],
+          detail: { scanStatus: { reason: ["SCAN_TYPE_DISABLED"] } },
+        },
+      ],
+    });
+    const count = async (table: "findings" | "resources") => {
+      let q = t.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("account_id", "=", ACCOUNT);
+      q =
+        table === "findings"
+          ? q.where("open", "=", 1)
+          : q.where("scan_status_reason", "!=", "SCAN_TYPE_DISABLED");
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    };
+    const open = await count("findings");
+    const resources = await count("resources");
+    assert.ok(open > 0 && resources > 0);
+    await ok("POST", "/disable", { resourceTypes: ["EC2"] });
+    await rx.until((r) => r.length >= open + resources);
+    const types = rx.requests.map((r) => (JSON.parse(r.body) as EventJson)["detail-type"]);
+    assert.equal(types.filter((x) => x === "Inspector2 Finding").length, open);
+    assert.equal(types.filter((x) => x === "Inspector2 Coverage").length, resources);
+    await ok("POST", "/enable", { resourceTypes: ["EC2"] });
+    await dropRule("off");
+  });
+
   it("read-only keys cannot change routing; every change is in the audit log", async () => {
     for (const [method, path, body] of [
       ["PUT", "/v1/events/targets/x", { type: "slack", config: { url: "http://127.0.0.1:9/x" } }],
