@@ -31,6 +31,7 @@ interface TargetFlags extends EndpointOptions {
   maxAttempts?: string;
   initialDelay?: string;
   timeout?: string;
+  caFile?: string;
 }
 
 /** `vigil events …`: event targets, rules, the delivery log and dead letters (talks to `vigil serve`). */
@@ -54,6 +55,7 @@ export function eventCommands(program: Command): void {
     .option("--max-attempts <n>", "attempts before dead-lettering (default 10)")
     .option("--initial-delay <seconds>", "first retry delay, doubled each retry (default 2)")
     .option("--timeout <seconds>", "per attempt (default 10; commands 30)")
+    .option("--ca-file <pem>", "trust this CA certificate for an HTTPS receiver with a private CA")
     .option("--config <json>", "settings as JSON (or @file), merged under the flags")
     .option("--endpoint-url <url>", "Vigil server")
     .argument("[argv...]", "command: the program (in the server's --command-dir) and its arguments, after --")
@@ -85,6 +87,7 @@ export function eventCommands(program: Command): void {
       if (o.maxAttempts) config["maxAttempts"] = Number(o.maxAttempts);
       if (o.initialDelay) config["initialDelaySeconds"] = Number(o.initialDelay);
       if (o.timeout) config["timeoutSeconds"] = Number(o.timeout);
+      if (o.caFile) config["caCertificate"] = readFileSync(o.caFile, "utf8");
       if (argv.length) config["argv"] = argv;
       const r = await callApi(o, "PUT", `/v1/events/targets/${encodeURIComponent(name)}`, {
         type: o.type,

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
+import { rootCertificates } from "node:tls";
+import { type Dispatcher, Agent as UndiciAgent } from "undici";
 import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
 import { toAsffBatch } from "../formats/asff.js";
@@ -27,6 +29,13 @@ const Retry = {
   timeoutSeconds: z.number().min(0.1).max(300).default(10),
 };
 
+/** PEM certificate(s) to trust for an HTTPS receiver with a private CA (besides the system's). */
+const caCertificate = z
+  .string()
+  .max(65_536)
+  .refine((s) => s.includes("-----BEGIN CERTIFICATE-----"), "a PEM certificate (-----BEGIN CERTIFICATE-----)")
+  .optional();
+
 const httpUrl = z
   .string()
   .max(2048)
@@ -47,9 +56,10 @@ export const TargetConfigShapes = {
     /** "event": the EventBridge envelope; "asff": Security Hub's BatchImportFindings body. */
     format: z.enum(["event", "asff"]).default("event"),
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header name"), z.string().max(4096)).optional(),
+    caCertificate,
     ...Retry,
   }),
-  slack: z.strictObject({ url: httpUrl, ...Retry }),
+  slack: z.strictObject({ url: httpUrl, caCertificate, ...Retry }),
   command: z.strictObject({
     /** Program (a file in the server's command directory) and its arguments; no shell. */
     argv: z.array(z.string().min(1).max(4096)).min(1).max(64),
@@ -63,6 +73,7 @@ export const TargetConfigShapes = {
     accessKeyId: z.string().min(16).max(128),
     secretAccessKey: z.string().min(16).max(256),
     productArn: z.string().max(2048).optional(),
+    caCertificate,
     ...Retry,
   }),
 } as const;
@@ -185,14 +196,29 @@ export function backoffMs(
 /** HTTP statuses that say the request itself is wrong: retrying the same request cannot help. */
 const PERMANENT_STATUS = new Set([400, 401, 403, 404, 405, 410, 413, 415, 422]);
 
+/** One connection pool per private CA: TLS sessions and sockets are reused across deliveries. */
+const caDispatchers = new Map<string, Dispatcher>();
+
+function dispatcherFor(ca: string | undefined): Dispatcher | undefined {
+  if (!ca) return undefined;
+  let d = caDispatchers.get(ca);
+  if (!d) {
+    d = new UndiciAgent({ connect: { ca: [...rootCertificates, ca] } });
+    caDispatchers.set(ca, d);
+  }
+  return d;
+}
+
 async function post(
   url: string,
   body: string,
   headers: Record<string, string>,
-  timeoutSeconds: number,
+  options: { timeoutSeconds: number; caCertificate?: string | undefined },
 ): Promise<DeliveryOutcome> {
+  const timeoutSeconds = options.timeoutSeconds;
   let res: Response;
   try {
+    const dispatcher = dispatcherFor(options.caCertificate);
     res = await fetch(url, {
       method: "POST",
       body,
@@ -200,13 +226,14 @@ async function post(
       // A redirect is not followed: the signed body must not travel to a host nobody configured.
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutSeconds * 1000),
-    });
+      ...(dispatcher ? { dispatcher } : {}),
+    } as RequestInit);
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const reason =
       err.name === "TimeoutError"
         ? `no answer within ${timeoutSeconds} s`
-        : (err.cause?.code ?? err.cause?.message ?? err.message);
+        : [err.cause?.code, err.cause?.message].filter(Boolean).join(": ") || err.message;
     return { result: "failed", message: `POST ${redactUrl(url)}: ${reason}` };
   }
   const text = (await res.text().catch(() => "")).slice(0, 300);
@@ -266,17 +293,12 @@ export async function deliver(
         headers["x-vigil-signature"] =
           `sha256=${createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex")}`;
       }
-      return post(cfg.url, body, headers, cfg.timeoutSeconds);
+      return post(cfg.url, body, headers, cfg);
     }
     case "slack": {
       const cfg = c as unknown as TargetConfig<"slack">;
       const url = secretOf(target, "url", ctx.env)!;
-      return post(
-        url,
-        JSON.stringify(slackMessage(event)),
-        { "content-type": "application/json" },
-        cfg.timeoutSeconds,
-      );
+      return post(url, JSON.stringify(slackMessage(event)), { "content-type": "application/json" }, cfg);
     }
     case "securityhub": {
       const cfg = c as unknown as TargetConfig<"securityhub">;
@@ -296,7 +318,7 @@ export async function deliver(
         { accessKeyId: cfg.accessKeyId, secretAccessKey: secretOf(target, "secretAccessKey", ctx.env)! },
         { service: "securityhub", region: cfg.region },
       );
-      const out = await post(url.toString(), body, headers, cfg.timeoutSeconds);
+      const out = await post(url.toString(), body, headers, cfg);
       return out;
     }
     case "command": {

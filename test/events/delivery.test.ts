@@ -18,6 +18,7 @@ import { tempDir } from "../advisories/helpers.js";
 import { batchImportFindingsValidator } from "../support/botocore.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
 import { pypi, startTestService, type TestService } from "../support/service.js";
+import { selfSignedCert } from "../support/tls.js";
 
 const ACCOUNT = "123456789012";
 /** An event as a receiver parses it: the envelope, and a detail that is a finding or another JSON object. */
@@ -60,8 +61,11 @@ describe("event delivery", { timeout: 120_000 }, () => {
     assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
     return r.json;
   };
-  const receiver = async (b: Parameters<typeof startReceiver>[0] = {}) => {
-    const r = await startReceiver(b);
+  const receiver = async (
+    b: Parameters<typeof startReceiver>[0] = {},
+    o: Parameters<typeof startReceiver>[1] = {},
+  ) => {
+    const r = await startReceiver(b, o);
     receivers.push(r);
     return r;
   };
@@ -249,6 +253,41 @@ describe("event delivery", { timeout: 120_000 }, () => {
     assert.equal(h.attempts, 2);
     assert.match(h.lastError!, /no answer within 0.3 s/);
     await dropRule("edge");
+  });
+
+  it("delivers to an HTTPS receiver with a private CA when given its certificate", async () => {
+    const tls = selfSignedCert(join(tmp.path, "tls"));
+    const rx = await receiver({}, { tls });
+    assert.match(rx.url, /^https:/);
+    await ok("PUT", "/v1/events/targets/tls-untrusted", {
+      type: "webhook",
+      config: { url: rx.url, ...FAST, maxAttempts: 1 },
+    });
+    await ok("PUT", "/v1/events/targets/tls", {
+      type: "webhook",
+      config: { url: rx.url, ...FAST, caCertificate: tls.cert.toString("utf8") },
+    });
+    const bad = await api("PUT", "/v1/events/targets/tls-bad", {
+      type: "webhook",
+      config: { url: rx.url, caCertificate: "not a certificate" },
+    });
+    assert.match(String(bad.json["message"]), /config\.caCertificate: a PEM certificate/);
+    await rule("tls", ["tls", "tls-untrusted"], {
+      "detail-type": ["Inspector2 Finding"],
+      detail: { severity: ["CRITICAL"] },
+    });
+    await vulnerableHost();
+    await waitFor("both settled", async () => {
+      const d = await deliveries();
+      return (
+        d.some((x) => x.target === "tls" && x.state === "delivered") &&
+        d.some((x) => x.target === "tls-untrusted" && x.state === "dead")
+      );
+    });
+    const untrusted = (await deliveries({ target: "tls-untrusted" }))[0]!;
+    assert.match(untrusted.lastError!, /SELF_SIGNED|certificate/i);
+    assert.equal(rx.requests.length, 1, "only the trusting target got through");
+    await dropRule("tls");
   });
 
   it("posts a readable Slack message and never shows the webhook URL", async () => {

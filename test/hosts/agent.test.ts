@@ -20,6 +20,7 @@ import { osvRecord, tempDir } from "../advisories/helpers.js";
 import { runVigilAsync } from "../support/cli.js";
 import { debootstrapRootfs, osqueryBinary } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
+import { selfSignedCert } from "../support/tls.js";
 
 const ACCOUNT = "000000000000";
 const admin: Principal = { accountId: ACCOUNT, id: "test", readOnly: false };
@@ -357,34 +358,13 @@ describe("hosts and the agent", { timeout: 600_000 }, () => {
 
   it("connects over HTTPS when the server has TLS, trusting the CA it is given", async () => {
     const dir = join(tmp.path, "tls");
-    mkdirSync(dir, { recursive: true });
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=vigil-test",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    const tls = selfSignedCert(dir);
     const app = buildApp({
       service: t.service,
       exports: t.exports,
       hosts: t.hosts,
       mounts: t.mounts,
-      https: { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+      https: { key: tls.key, cert: tls.cert },
     });
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
     try {
@@ -400,7 +380,7 @@ describe("hosts and the agent", { timeout: 600_000 }, () => {
         server: url,
         stateDir: join(tmp.path, "state-tls"),
         root,
-        caFile: join(dir, "cert.pem"),
+        caFile: tls.certFile,
       });
       const id = await agent.enroll(act.activationId, act.activationCode);
       assert.equal((await agent.report()).sent, "full");

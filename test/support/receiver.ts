@@ -1,4 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** One request the receiver got, and what it answered. */
@@ -37,11 +44,14 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(initial: ReceiverBehaviour = {}): Promise<Receiver> {
+export async function startReceiver(
+  initial: ReceiverBehaviour = {},
+  options: { tls?: { key: Buffer; cert: Buffer } } = {},
+): Promise<Receiver> {
   let behaviour = initial;
   const requests: Received[] = [];
   const waiters: (() => void)[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -67,11 +77,12 @@ export async function startReceiver(initial: ReceiverBehaviour = {}): Promise<Re
       if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs);
       else answer();
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     requests,
     behave(b) {
       behaviour = b;
