@@ -28,6 +28,7 @@ import {
   submitScan,
   withService,
 } from "./serve.js";
+import { userCommands } from "./users.js";
 
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 an error. */
 export const EXIT_FINDINGS = 1;
@@ -339,6 +340,7 @@ export function buildProgram(): Command {
       process.stdout.write(`deleted ${id}\n`);
     });
 
+  userCommands(program, dataDirOf);
   registryCommands(program);
   hostCommands(program);
   networkCommands(program);

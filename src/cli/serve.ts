@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openAdvisoryStore } from "../advisories/store.js";
+import { ConsoleUsers, generatePassword } from "../console/server/users.js";
 import { openServiceDatabase, type ServiceDatabase } from "../db/service/open.js";
 import { Deliverer } from "../events/deliverer.js";
 import { HostMounts, HostService } from "../hosts/hosts.js";
@@ -85,6 +86,13 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       ].join("\n"),
     );
   }
+  const users = new ConsoleUsers(database.db);
+  let consoleLogin = "";
+  if ((await users.count()) === 0) {
+    const password = generatePassword();
+    await users.add("admin", BOOTSTRAP_ACCOUNT, "admin", password);
+    consoleLogin = `No console users existed; created admin for account ${BOOTSTRAP_ACCOUNT}, password (shown once): ${password}\nMore: vigil users add NAME --account <id> --role admin|viewer\n`;
+  }
   const first = await service.reevaluate();
   if (first.resources > 0) {
     process.stderr.write(
@@ -109,7 +117,8 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     [
       `Vigil is serving the inspector2 API at ${url}`,
       `  aws inspector2 list-findings --endpoint-url ${url} --region ${o.region === "local" ? "us-east-1" : o.region}`,
-      "",
+      `The web console is at ${url}/console/`,
+      consoleLogin,
     ].join("\n"),
   );
   let busy = false;

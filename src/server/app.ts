@@ -1,11 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { z } from "zod";
+import { registerConsole } from "../console/server/routes.js";
 import type { HostMounts, HostService } from "../hosts/hosts.js";
 import type { RegistryScanner } from "../registries/scanner.js";
 import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
 import type { NetworkService } from "../service/network.js";
 import type { Principal, VigilService } from "../service/service.js";
+import { consoleOperations } from "./console-operations.js";
 import { eventOperations } from "./event-operations.js";
 import { hostOperations } from "./host-operations.js";
 import { networkOperations } from "./network-operations.js";
@@ -30,6 +32,8 @@ export interface AppOptions {
   /** Serve HTTPS with this PEM key and certificate (chain). */
   https?: { key: Buffer; cert: Buffer };
   logger?: boolean;
+  /** The built console (default: dist/console next to the code); missing → /console/ answers 503. */
+  consoleDir?: string;
 }
 
 /** JSON with Date values as epoch seconds, the restJson1 timestamp format. */
@@ -141,27 +145,67 @@ export function buildApp(options: AppOptions): FastifyInstance {
     };
   };
 
+  /**
+   * One operation call, whoever the caller is (a SigV4 request or a console session): the
+   * caller-kind checks, body parsing, input validation and the handler. Shared so the console
+   * is authorised exactly like the API.
+   */
+  const runOperation = async (
+    op: Operation,
+    principal: Principal,
+    json: unknown,
+    params: Record<string, string>,
+    query: Record<string, string | string[]>,
+  ): Promise<unknown> => {
+    // An agent's key speaks for its host only; account keys cannot pose as agents.
+    if (!op.unauthenticated && !!principal.hostId !== !!op.agent) {
+      throw new ServiceError(
+        "AccessDeniedException",
+        principal.hostId
+          ? `access key ${principal.id} belongs to host ${principal.hostId}; it can only send that host's inventory`
+          : `${op.name} is for enrolled agents; sign it with the host's credential`,
+      );
+    }
+    if (op.writes && principal.readOnly && !op.viewerAllowed) {
+      throw new ServiceError(
+        "AccessDeniedException",
+        `${principal.id.startsWith("console:") ? `user ${principal.id.slice(8)} is a viewer` : `access key ${principal.id} is read-only`}; ${op.name} changes state`,
+      );
+    }
+    if (json === null || typeof json !== "object" || Array.isArray(json)) {
+      throw new ServiceError("ValidationException", "request body: must be a JSON object", {
+        reason: "CANNOT_PARSE",
+      });
+    }
+    let body: Record<string, unknown> = json as Record<string, unknown>;
+    if (op.input) {
+      const parsed = (op.input as z.ZodType).safeParse(json);
+      if (!parsed.success) {
+        const d = describeZodIssue(parsed.error);
+        throw validation(d.message, d.fields);
+      }
+      body = parsed.data as Record<string, unknown>;
+    }
+    return op.handler({
+      principal,
+      body,
+      params,
+      query,
+      service: options.service,
+      exports: options.exports,
+      registries: options.registries,
+      hosts: options.hosts,
+      mounts: options.mounts,
+      network: options.network,
+    });
+  };
+
   const route = (op: Operation) => {
     app.route({
       method: op.method,
       url: op.path,
       handler: async (req, reply) => {
         const principal = op.unauthenticated ? ANONYMOUS : await authenticate(req);
-        // An agent's key speaks for its host only; account keys cannot pose as agents.
-        if (!op.unauthenticated && !!principal.hostId !== !!op.agent) {
-          throw new ServiceError(
-            "AccessDeniedException",
-            principal.hostId
-              ? `access key ${principal.id} belongs to host ${principal.hostId}; it can only send that host's inventory`
-              : `${op.name} is for enrolled agents; sign it with the host's credential`,
-          );
-        }
-        if (op.writes && principal.readOnly) {
-          throw new ServiceError(
-            "AccessDeniedException",
-            `access key ${principal.id} is read-only; ${op.name} changes state`,
-          );
-        }
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         let json: unknown = {};
         if (raw.length > 0) {
@@ -177,43 +221,37 @@ export function buildApp(options: AppOptions): FastifyInstance {
             );
           }
         }
-        if (json === null || typeof json !== "object" || Array.isArray(json)) {
-          throw new ServiceError("ValidationException", "request body: must be a JSON object", {
-            reason: "CANNOT_PARSE",
-          });
-        }
-        let body: Record<string, unknown> = json as Record<string, unknown>;
-        if (op.input) {
-          const parsed = (op.input as z.ZodType).safeParse(json);
-          if (!parsed.success) {
-            const d = describeZodIssue(parsed.error);
-            throw validation(d.message, d.fields);
-          }
-          body = parsed.data as Record<string, unknown>;
-        }
-        const result = await op.handler({
+        const result = await runOperation(
+          op,
           principal,
-          body,
-          params: req.params as Record<string, string>,
-          query: req.query as Record<string, string | string[]>,
-          service: options.service,
-          exports: options.exports,
-          registries: options.registries,
-          hosts: options.hosts,
-          mounts: options.mounts,
-          network: options.network,
-        });
+          json,
+          req.params as Record<string, string>,
+          req.query as Record<string, string | string[]>,
+        );
         reply.header("content-type", "application/json");
         return reply.code(200).send(toWireJson(result ?? {}));
       },
     });
   };
-  for (const op of operations) route(op);
-  for (const op of registryOperations) route(op);
-  for (const op of hostOperations) route(op);
-  for (const op of networkOperations) route(op);
-  for (const op of organizationOperations) route(op);
-  for (const op of eventOperations) route(op);
+  const allOperations = [
+    ...operations,
+    ...registryOperations,
+    ...hostOperations,
+    ...networkOperations,
+    ...organizationOperations,
+    ...eventOperations,
+    ...consoleOperations,
+  ];
+  for (const op of allOperations) route(op);
+  registerConsole(app, {
+    service: options.service,
+    operations: allOperations,
+    runOperation,
+    sendError: (reply: FastifyReply, e: ServiceError) => sendError(reply, e),
+    toWire: toWireJson,
+    ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
+    secureCookies: !!options.https,
+  });
 
   // Registry notifications (CNCF distribution's `notifications` endpoints and compatible): the
   // registry cannot sign with SigV4, so it sends the bearer token issued when it was registered.

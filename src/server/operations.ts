@@ -26,6 +26,8 @@ export interface Operation {
   agent?: boolean;
   /** Needs no signature (the body carries its own proof, like an activation code). */
   unauthenticated?: boolean;
+  /** A write a read-only caller may still make: it changes only that caller's own settings (saved views). */
+  viewerAllowed?: boolean;
   handler(ctx: RequestContext): Promise<unknown>;
 }
 

@@ -640,6 +640,7 @@ export class VigilService {
     // Events are built only when a rule of the account may want them.
     const emit = await this.events.wants(accountId);
     const events: VigilEvent[] = [];
+    const history: { finding_arn: string; at: number; status: string; change: string }[] = [];
     const asEvent = (f: Finding, status: string, first: number) =>
       findingEvent(
         {
@@ -697,6 +698,7 @@ export class VigilService {
             findingRow(f, { status, first: now, last: now, updated: now, suppressedBy, open: true }),
           );
           if (emit) events.push(asEvent(f, status, now));
+          history.push({ finding_arn: arn, at: now, status, change: "opened" });
           result.opened++;
           continue;
         }
@@ -709,6 +711,19 @@ export class VigilService {
         if (prev.open === 1) result.changed++;
         else result.opened++;
         if (emit) events.push(asEvent(f, status, prev.open === 1 ? prev.first_observed_at : now));
+        history.push({
+          finding_arn: arn,
+          at: now,
+          status,
+          change:
+            prev.open === 0
+              ? "reopened"
+              : prev.status !== status
+                ? status === "SUPPRESSED"
+                  ? "suppressed"
+                  : "unsuppressed"
+                : "changed",
+        });
         await trx
           .updateTable("findings")
           .set({
@@ -734,6 +749,7 @@ export class VigilService {
       const gone = stored.filter((r) => r.open === 1 && !fresh.has(r.finding_arn)).map((r) => r.finding_arn);
       for (const part of chunks(gone, SCAN_BATCH)) {
         if (emit) events.push(...(await this.closedEvents(trx, part, now)));
+        for (const a of part) history.push({ finding_arn: a, at: now, status: "CLOSED", change: "closed" });
         await trx
           .updateTable("findings")
           .set({ status: "CLOSED", open: 0, updated_at: now })
@@ -767,10 +783,19 @@ export class VigilService {
           }),
         );
       }
+      await this.recordHistory(trx, history);
       if (events.length) published = await this.events.publish(trx, events);
     });
     if (published) this.events.notify();
     return result;
+  }
+
+  /** Appends finding status changes (the console's finding history), inside the caller's transaction. */
+  private async recordHistory(
+    trx: Kysely<ServiceTables>,
+    rows: { finding_arn: string; at: number; status: string; change: string }[],
+  ): Promise<void> {
+    for (const part of chunks(rows, 200)) await trx.insertInto("finding_history").values(part).execute();
   }
 
   /** "Inspector2 Finding" events of open findings about to be closed (read inside the transaction). */
@@ -792,20 +817,22 @@ export class VigilService {
     now: number,
   ): Promise<{ closed: number; published: number }> {
     let published = 0;
+    const open = await trx
+      .selectFrom("findings")
+      .select("finding_arn")
+      .where("account_id", "=", accountId)
+      .where("resource_id", "=", resourceId)
+      .where("open", "=", 1)
+      .execute();
+    const arns = open.map((r) => r.finding_arn);
     if (await this.events.wants(accountId, trx)) {
-      const open = await trx
-        .selectFrom("findings")
-        .select("finding_arn")
-        .where("account_id", "=", accountId)
-        .where("resource_id", "=", resourceId)
-        .where("open", "=", 1)
-        .execute();
-      for (const part of chunks(
-        open.map((r) => r.finding_arn),
-        SCAN_BATCH,
-      ))
+      for (const part of chunks(arns, SCAN_BATCH))
         published += await this.events.publish(trx, await this.closedEvents(trx, part, now));
     }
+    await this.recordHistory(
+      trx,
+      arns.map((a) => ({ finding_arn: a, at: now, status: "CLOSED", change: "closed" })),
+    );
     const res = await trx
       .updateTable("findings")
       .set({ status: "CLOSED", open: 0, updated_at: now })
@@ -1367,6 +1394,7 @@ export class VigilService {
       const toSuppressed = new Map<string, string[]>();
       // A status change is a finding update: "Inspector2 Finding" with the new status.
       const events: VigilEvent[] = [];
+      const history: { finding_arn: string; at: number; status: string; change: string }[] = [];
       for (const row of rows) {
         const f = rowToFinding(row);
         f.status = "ACTIVE";
@@ -1374,6 +1402,13 @@ export class VigilService {
         if (by === row.suppressed_by) continue;
         if (by === null) toActive.push(row.finding_arn);
         else toSuppressed.set(by, [...(toSuppressed.get(by) ?? []), row.finding_arn]);
+        if ((by === null) !== (row.status === "ACTIVE"))
+          history.push({
+            finding_arn: row.finding_arn,
+            at: now,
+            status: by === null ? "ACTIVE" : "SUPPRESSED",
+            change: by === null ? "unsuppressed" : "suppressed",
+          });
         if (emit && (by === null) !== (row.status === "ACTIVE")) {
           f.status = by === null ? "ACTIVE" : "SUPPRESSED";
           f.updatedAt = new Date(now).toISOString();
@@ -1397,6 +1432,7 @@ export class VigilService {
               .execute();
           }
         }
+        await this.recordHistory(trx, history);
         return this.events.publish(trx, events);
       });
       if (published) this.events.notify();

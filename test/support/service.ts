@@ -100,6 +100,8 @@ export async function startTestService(
     now?: () => number;
     /** Run event delivery (with these deliverer options); commandDir enables command targets. */
     events?: DelivererOptions & { commandDir?: string };
+    /** The built console to serve (default: the repository's dist/console). */
+    consoleDir?: string;
   } = {},
 ): Promise<TestService> {
   const tmp = tempDir("api");
@@ -141,6 +143,7 @@ export async function startTestService(
       network,
       ...(registries ? { registries } : {}),
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
     });
   let app = makeApp();
   const url = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -422,6 +422,51 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
         }
       },
     },
+    "0006_console": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("console_users")
+          .addColumn("username", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("password_hash", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("console_sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("username", "text", (c) => c.notNull())
+          .addColumn("csrf_token", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("console_sessions_by_user").on("console_sessions").column("username").execute();
+        await db.schema
+          .createTable("saved_views")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("principal", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("query", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("saved_views_principal_name", ["principal", "name"])
+          .execute();
+        await db.schema
+          .createTable("finding_history")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("finding_arn", "text", (c) => c.notNull())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("change", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("finding_history_by_arn").on("finding_history").columns(["finding_arn", "id"]).execute();
+      },
+    },
   };
 }
 

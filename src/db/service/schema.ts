@@ -33,6 +33,10 @@ export interface ServiceTables {
   organization_accounts: OrganizationAccountsTable;
   delegated_admins: DelegatedAdminsTable;
   members: MembersTable;
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
+  saved_views: SavedViewsTable;
+  finding_history: FindingHistoryTable;
 }
 
 export interface AccountsTable {
@@ -412,4 +416,44 @@ export interface MembersTable {
   /** inspector2 RelationshipStatus: ENABLED, REMOVED, … */
   relationship_status: string;
   updated_at: number;
+}
+
+/** People who sign in to the web console: an account to act in and a role (admin | viewer). */
+export interface ConsoleUsersTable {
+  username: string;
+  account_id: string;
+  role: string;
+  /** scrypt$N$r$p$salt$hash (base64url). */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConsoleSessionsTable {
+  /** sha256 of the cookie value: a stolen database does not yield live sessions. */
+  id_hash: string;
+  username: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface SavedViewsTable {
+  id: Generated<number>;
+  /** Whose view: "console:<username>" or an access key id. */
+  principal: string;
+  name: string;
+  /** JSON: the Findings page's query (filters, sort, grouping). */
+  query: string;
+  created_at: number;
+}
+
+/** Status changes of findings (opened, suppressed, unsuppressed, changed, closed, reopened). */
+export interface FindingHistoryTable {
+  id: Generated<number>;
+  finding_arn: string;
+  at: number;
+  status: string;
+  change: string;
 }
