@@ -32,17 +32,19 @@ const isZero = (v: string) => v === "0";
  * Evaluates OSV `affected` data for one installed version, following the OSV schema's algorithm:
  * events sorted by version, walking them toggles "affected" on introduced and off on fixed /
  * after last_affected; limit caps the range. GIT ranges are ignored (we have no commit for an
- * installed package). An explicit `versions` list matches by scheme equality.
+ * installed package). An explicit `versions` list matches by scheme equality; ranges are asked
+ * first so that a listed version still gets the fix its range names.
  */
 export function evaluate(scheme: VersionScheme, installed: string, affected: AffectedVersions): RangeVerdict {
   const cmp = (a: string, b: string) => scheme.compare(a, b);
-  for (const v of affected.versions ?? []) {
-    if (safeEqual(cmp, installed, v)) return { affected: true };
-  }
   for (const range of affected.ranges ?? []) {
     if (range.type === "GIT") continue;
     const verdict = evaluateRange(cmp, installed, range.events);
     if (verdict.affected) return verdict;
+  }
+  // Listed but outside every range (or no ranges): affected, and the ranges name no fix for it.
+  for (const v of affected.versions ?? []) {
+    if (safeEqual(cmp, installed, v)) return { affected: true };
   }
   return { affected: false };
 }

@@ -67,6 +67,14 @@ describe("OSV range evaluation", () => {
     assert.equal(evaluate(dotted, "1.2", { versions: ["1.0", "1.1"] }).affected, false);
   });
 
+  it("a listed version still gets the fix its range names (OSV records carry both)", () => {
+    // As PYSEC-2023-138 (langchain): an ECOSYSTEM range fixed at 0.0.236 and the enumerated versions.
+    const r = { ...range({ introduced: "0" }, { fixed: "0.0.236" }), versions: ["0.0.150", "0.0.235"] };
+    assert.deepEqual(evaluate(dotted, "0.0.150", r), { affected: true, fixedVersion: "0.0.236" });
+    // Listed but outside the ranges: affected, with no fix named.
+    assert.deepEqual(evaluate(dotted, "0.0.300", { ...r, versions: ["0.0.300"] }), { affected: true });
+  });
+
   it("GIT ranges are ignored and unparsable events are dropped, not fatal", () => {
     assert.equal(
       evaluate(dotted, "1.0", { ranges: [{ type: "GIT", events: [{ introduced: "0" }] }] }).affected,

@@ -442,7 +442,11 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .addColumn("last_seen_at", "bigint", (c) => c.notNull())
           .addColumn("expires_at", "bigint", (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("console_sessions_by_user").on("console_sessions").column("username").execute();
+        await db.schema
+          .createIndex("console_sessions_by_user")
+          .on("console_sessions")
+          .column("username")
+          .execute();
         await db.schema
           .createTable("saved_views")
           .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
@@ -464,7 +468,11 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .addColumn("status", "text", (c) => c.notNull())
           .addColumn("change", "text", (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("finding_history_by_arn").on("finding_history").columns(["finding_arn", "id"]).execute();
+        await db.schema
+          .createIndex("finding_history_by_arn")
+          .on("finding_history")
+          .columns(["finding_arn", "id"])
+          .execute();
       },
     },
   };
