@@ -16,6 +16,7 @@ import autocannon from "autocannon";
 import { sql } from "kysely";
 import { openAdvisoryStore } from "../src/advisories/store.js";
 import { updateAdvisories } from "../src/advisories/update.js";
+import { ConsoleUsers } from "../src/console/server/users.js";
 import { openServiceDatabase } from "../src/db/service/open.js";
 import type { Package } from "../src/extractors/types.js";
 import { findingKey, toFinding } from "../src/findings/finding.js";
@@ -27,6 +28,7 @@ import { loadMasterKey } from "../src/service/keys.js";
 import { packageKeys, VigilService } from "../src/service/service.js";
 import { makeZip, mirrorWith, osvRecord, zipEntries } from "../test/advisories/helpers.js";
 import { startPostgres } from "../test/support/postgres.js";
+import { benchConsole } from "./console.js";
 
 // The rootfs yields 80 findings per resource at most, so 12,500 resources make the 1,000,000 findings.
 const RESOURCES = Number(process.env["BENCH_RESOURCES"] ?? 12_500);
@@ -312,10 +314,16 @@ export async function benchService(vulndata: string, rootfs: string) {
         const seeded = await seed(service, variants, os);
         await sql`ANALYZE`.execute(database.db);
         const creds = await service.createKey(ACCOUNT);
+        const consolePassword = "bench-console-password";
+        await new ConsoleUsers(database.db).add(`bench-${label}`, ACCOUNT, "viewer", consolePassword);
         const server = await startServerProcess(dataDir, url);
         let listFindings: Awaited<ReturnType<typeof load>>;
+        let webConsole: Record<string, unknown> | undefined;
         try {
           listFindings = await load(server.url, creds);
+          // The console at the same scale (SQLite only: one browser run is enough).
+          if (label === "sqlite")
+            webConsole = await benchConsole(server.url, `bench-${label}`, consolePassword);
         } finally {
           server.stop();
         }
@@ -324,6 +332,7 @@ export async function benchService(vulndata: string, rootfs: string) {
           seeded: { findings: seeded.findings, ms: Math.round(seeded.ms) },
           listFindings,
           reevaluation,
+          ...(webConsole ? { console: webConsole } : {}),
         };
         process.stderr.write(`service bench (${label}): ${JSON.stringify(out[label])}\n`);
         await database.close();
