@@ -30,7 +30,9 @@ export async function benchConsole(
       const m = /\/console\/api\/ops\/(\w+)/.exec(req.url());
       if (!m) return;
       const t = req.timing();
-      (opsMs[m[1]!] ??= []).push(Math.round(t.responseEnd));
+      const list = opsMs[m[1]!] ?? [];
+      list.push(Math.round(t.responseEnd));
+      opsMs[m[1]!] = list;
     });
     await page.goto(`${url}/console/`);
     await page.getByTestId("signin-username").fill(username);
