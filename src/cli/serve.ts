@@ -87,11 +87,16 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     );
   }
   const users = new ConsoleUsers(database.db);
-  let consoleLogin = "";
+  let bootstrapPassword: string | undefined;
   if ((await users.count()) === 0) {
-    const password = generatePassword();
-    await users.add("admin", BOOTSTRAP_ACCOUNT, "admin", password);
-    consoleLogin = `No console users existed; created admin for account ${BOOTSTRAP_ACCOUNT}, password (shown once): ${password}\nMore: vigil users add NAME --account <id> --role admin|viewer\n`;
+    bootstrapPassword = generatePassword();
+    await users.add("admin", BOOTSTRAP_ACCOUNT, "admin", bootstrapPassword);
+    await service.audit(
+      { accountId: BOOTSTRAP_ACCOUNT, id: "vigil-serve", readOnly: false },
+      "CreateConsoleUser",
+      "admin",
+      { role: "admin", bootstrap: true },
+    );
   }
   const first = await service.reevaluate();
   if (first.resources > 0) {
@@ -118,7 +123,16 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       `Vigil is serving the inspector2 API at ${url}`,
       `  aws inspector2 list-findings --endpoint-url ${url} --region ${o.region === "local" ? "us-east-1" : o.region}`,
       `The web console is at ${url}/console/`,
-      consoleLogin,
+      ...(bootstrapPassword
+        ? [
+            "",
+            `No console users existed; created one (shown once, store it now): sign in at ${url}/console/ as`,
+            `  username: admin   (admin in account ${BOOTSTRAP_ACCOUNT})`,
+            `  password: ${bootstrapPassword}`,
+            "More users: vigil users add NAME --account <12-digit id> --role admin|viewer",
+          ]
+        : []),
+      "",
     ].join("\n"),
   );
   let busy = false;

@@ -6,6 +6,13 @@ interface DbOption {
   database?: string;
 }
 
+/** Who ran the command, for the audit log (as `vigil keys delete` records it). */
+const cliPrincipal = (accountId: string) => ({
+  accountId,
+  id: `cli:${process.env["USER"] ?? "unknown"}`,
+  readOnly: false,
+});
+
 function passwordFrom(env: string | undefined): { password: string; generated: boolean } {
   if (!env) return { password: generatePassword(), generated: true };
   const v = process.env[env];
@@ -35,9 +42,10 @@ export function userCommands(program: Command, dataDirOf: (cmd: Command) => stri
         cmd: Command,
       ) => {
         const { password, generated } = passwordFrom(o.passwordEnv);
-        await withService(dataDirOf(cmd), o.database, (s) =>
-          new ConsoleUsers(s.db).add(username, o.account, o.role, password),
-        );
+        await withService(dataDirOf(cmd), o.database, async (s) => {
+          await new ConsoleUsers(s.db).add(username, o.account, o.role, password);
+          await s.audit(cliPrincipal(o.account), "CreateConsoleUser", username, { role: o.role });
+        });
         process.stdout.write(
           `added ${o.role} ${username} in account ${o.account}${generated ? `; password (shown once): ${password}` : ""}\n`,
         );
@@ -58,7 +66,12 @@ export function userCommands(program: Command, dataDirOf: (cmd: Command) => stri
     .argument("<username>")
     .option("--database <url>", "the service database (default: SQLite in the data directory)")
     .action(async (username: string, o: DbOption, cmd: Command) => {
-      await withService(dataDirOf(cmd), o.database, (s) => new ConsoleUsers(s.db).remove(username));
+      await withService(dataDirOf(cmd), o.database, async (s) => {
+        const users = new ConsoleUsers(s.db);
+        const user = await users.get(username);
+        await users.remove(username);
+        if (user) await s.audit(cliPrincipal(user.accountId), "DeleteConsoleUser", username);
+      });
       process.stdout.write(`removed ${username} (and ended their sessions)\n`);
     });
   users
@@ -71,9 +84,12 @@ export function userCommands(program: Command, dataDirOf: (cmd: Command) => stri
     .option("--database <url>", "the service database (default: SQLite in the data directory)")
     .action(async (username: string, o: DbOption & { passwordEnv?: string }, cmd: Command) => {
       const { password, generated } = passwordFrom(o.passwordEnv);
-      await withService(dataDirOf(cmd), o.database, (s) =>
-        new ConsoleUsers(s.db).setPassword(username, password),
-      );
+      await withService(dataDirOf(cmd), o.database, async (s) => {
+        const users = new ConsoleUsers(s.db);
+        const user = await users.get(username);
+        await users.setPassword(username, password);
+        if (user) await s.audit(cliPrincipal(user.accountId), "ResetConsoleUserPassword", username);
+      });
       process.stdout.write(
         `password of ${username} changed${generated ? ` to (shown once): ${password}` : ""}; sessions ended\n`,
       );

@@ -247,7 +247,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     service: options.service,
     operations: allOperations,
     runOperation,
-    sendError: (reply: FastifyReply, e: ServiceError) => sendError(reply, e),
     toWire: toWireJson,
     ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
     secureCookies: !!options.https,

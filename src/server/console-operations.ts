@@ -19,6 +19,7 @@ const ViewRequest = z.strictObject({
 });
 const DeleteViewRequest = z.strictObject({ id: z.number().int().positive() });
 const HistoryRequest = z.strictObject({ findingArn: z.string().min(1).max(2048) });
+const EmptyRequest = z.strictObject({});
 
 export const consoleOperations: Operation[] = [
   {
@@ -85,6 +86,7 @@ export const consoleOperations: Operation[] = [
     name: "GetFeedStatus",
     method: "POST",
     path: "/v1/console/feeds",
+    input: EmptyRequest,
     writes: false,
     async handler(ctx) {
       const status = advisoryStatus(dirname(ctx.service.advisories.path));
@@ -103,6 +105,7 @@ export const consoleOperations: Operation[] = [
     name: "ListAccessKeys",
     method: "GET",
     path: "/v1/console/keys",
+    input: EmptyRequest,
     writes: false,
     async handler(ctx) {
       if (ctx.principal.readOnly)
@@ -123,6 +126,7 @@ export const consoleOperations: Operation[] = [
     name: "ListSavedViews",
     method: "POST",
     path: "/v1/console/views/list",
+    input: EmptyRequest,
     writes: false,
     async handler(ctx) {
       const rows = await ctx.service.db
@@ -208,12 +212,18 @@ export const consoleOperations: Operation[] = [
         );
       const rows = await ctx.service.db
         .selectFrom("finding_history")
-        .select(["at", "status", "change"])
+        .select(["at", "status", "change", "detail"])
         .where("finding_arn", "=", arn)
+        .orderBy("at")
         .orderBy("id")
         .execute();
       return {
-        history: rows.map((r) => ({ at: new Date(Number(r.at)), status: r.status, change: r.change })),
+        history: rows.map((r) => ({
+          at: new Date(Number(r.at)),
+          status: r.status,
+          change: r.change,
+          ...(r.detail ? { detail: r.detail } : {}),
+        })),
       };
     },
   },

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type Expression, type Kysely, type Selectable, type SqlBool, sql } from "kysely";
+import { type Expression, type Insertable, type Kysely, type Selectable, type SqlBool, sql } from "kysely";
 import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
 import type { AdvisoryStore } from "../advisories/store.js";
 import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
-import type { FiltersTable, ServiceTables } from "../db/service/schema.js";
+import type { FiltersTable, FindingHistoryTable, ServiceTables } from "../db/service/schema.js";
 import { EventBus } from "../events/bus.js";
 import {
   coverageEvent,
@@ -150,6 +150,8 @@ const TYPE_SCAN_KEY: Record<string, string> = {
 };
 
 const SCAN_BATCH = 500;
+/** One finding_history row (the console's finding history), written with the change itself. */
+type HistoryRow = Omit<Insertable<FindingHistoryTable>, "id">;
 /** Rows one ListFindings call examines at most before returning a page (maybe short) and a token. */
 const MAX_ROWS_PER_PAGE = 20_000;
 
@@ -332,7 +334,13 @@ export class VigilService {
           .execute();
         for (const r of affected) {
           const published = await this.db.transaction().execute(async (trx) => {
-            const closed = await this.closeResourceFindings(trx, accountId, r.resource_id, now);
+            const closed = await this.closeResourceFindings(
+              trx,
+              accountId,
+              r.resource_id,
+              now,
+              "scan type disabled",
+            );
             await trx
               .updateTable("resources")
               .set({ scan_status: "INACTIVE", scan_status_reason: "SCAN_TYPE_DISABLED", active_findings: 0 })
@@ -353,19 +361,41 @@ export class VigilService {
           if (published) this.events.notify();
         }
       } else if (resourceTypes.length > 0) {
-        await this.db
-          .updateTable("findings")
-          .set({ status: "CLOSED", open: 0, updated_at: now })
-          .where("account_id", "=", accountId)
-          .where("resource_type", "in", resourceTypes)
-          .where("open", "=", 1)
-          .execute();
-        await this.db
-          .updateTable("resources")
-          .set({ scan_status: "INACTIVE", scan_status_reason: "SCAN_TYPE_DISABLED", active_findings: 0 })
-          .where("account_id", "=", accountId)
-          .where("resource_type", "in", resourceTypes)
-          .execute();
+        await this.db.transaction().execute(async (trx) => {
+          // The history rows straight from the rows being closed: one statement, no round trips.
+          await trx
+            .insertInto("finding_history")
+            .columns(["finding_arn", "account_id", "at", "status", "change", "detail"])
+            .expression(
+              trx
+                .selectFrom("findings")
+                .select([
+                  "finding_arn",
+                  "account_id",
+                  sql.lit(now).as("at"),
+                  sql.lit("CLOSED").as("status"),
+                  sql.lit("closed").as("change"),
+                  sql.lit("scan type disabled").as("detail"),
+                ])
+                .where("account_id", "=", accountId)
+                .where("resource_type", "in", resourceTypes)
+                .where("open", "=", 1),
+            )
+            .execute();
+          await trx
+            .updateTable("findings")
+            .set({ status: "CLOSED", open: 0, updated_at: now })
+            .where("account_id", "=", accountId)
+            .where("resource_type", "in", resourceTypes)
+            .where("open", "=", 1)
+            .execute();
+          await trx
+            .updateTable("resources")
+            .set({ scan_status: "INACTIVE", scan_status_reason: "SCAN_TYPE_DISABLED", active_findings: 0 })
+            .where("account_id", "=", accountId)
+            .where("resource_type", "in", resourceTypes)
+            .execute();
+        });
       }
     }
     await this.audit(p, status === "ENABLED" ? "Enable" : "Disable", accountId, { resourceTypes: types });
@@ -640,7 +670,7 @@ export class VigilService {
     // Events are built only when a rule of the account may want them.
     const emit = await this.events.wants(accountId);
     const events: VigilEvent[] = [];
-    const history: { finding_arn: string; at: number; status: string; change: string }[] = [];
+    const history: HistoryRow[] = [];
     const asEvent = (f: Finding, status: string, first: number) =>
       findingEvent(
         {
@@ -681,7 +711,7 @@ export class VigilService {
     await this.db.transaction().execute(async (trx) => {
       const stored = await trx
         .selectFrom("findings")
-        .select(["finding_arn", "open", "status", "suppressed_by", "body", "first_observed_at"])
+        .select(["finding_arn", "open", "status", "suppressed_by", "body", "first_observed_at", "severity"])
         .where("account_id", "=", accountId)
         .where("resource_id", "=", resource.id)
         .execute();
@@ -690,15 +720,24 @@ export class VigilService {
       const observedAgain: string[] = [];
       for (const [arn, f] of fresh) {
         const prev = byArn.get(arn);
-        const suppressedBy =
-          suppressors.find((flt) => findingMatches({ ...f, status: "ACTIVE" }, flt.criteria))?.arn ?? null;
+        const suppressor = suppressors.find((flt) =>
+          findingMatches({ ...f, status: "ACTIVE" }, flt.criteria),
+        );
+        const suppressedBy = suppressor?.arn ?? null;
         const status = suppressedBy ? "SUPPRESSED" : "ACTIVE";
         if (!prev) {
           inserts.push(
             findingRow(f, { status, first: now, last: now, updated: now, suppressedBy, open: true }),
           );
           if (emit) events.push(asEvent(f, status, now));
-          history.push({ finding_arn: arn, at: now, status, change: "opened" });
+          history.push({
+            finding_arn: arn,
+            account_id: accountId,
+            at: now,
+            status,
+            change: "opened",
+            detail: suppressor ? `suppressed by filter ${suppressor.name}` : null,
+          });
           result.opened++;
           continue;
         }
@@ -711,18 +750,26 @@ export class VigilService {
         if (prev.open === 1) result.changed++;
         else result.opened++;
         if (emit) events.push(asEvent(f, status, prev.open === 1 ? prev.first_observed_at : now));
+        const change =
+          prev.open === 0
+            ? "reopened"
+            : prev.status !== status
+              ? status === "SUPPRESSED"
+                ? "suppressed"
+                : "unsuppressed"
+              : "changed";
         history.push({
           finding_arn: arn,
+          account_id: accountId,
           at: now,
           status,
-          change:
-            prev.open === 0
-              ? "reopened"
-              : prev.status !== status
-                ? status === "SUPPRESSED"
-                  ? "suppressed"
-                  : "unsuppressed"
-                : "changed",
+          change,
+          detail:
+            change === "suppressed" && suppressor
+              ? `filter ${suppressor.name}`
+              : prev.severity !== f.severity
+                ? `severity ${prev.severity} → ${f.severity}`
+                : null,
         });
         await trx
           .updateTable("findings")
@@ -749,7 +796,15 @@ export class VigilService {
       const gone = stored.filter((r) => r.open === 1 && !fresh.has(r.finding_arn)).map((r) => r.finding_arn);
       for (const part of chunks(gone, SCAN_BATCH)) {
         if (emit) events.push(...(await this.closedEvents(trx, part, now)));
-        for (const a of part) history.push({ finding_arn: a, at: now, status: "CLOSED", change: "closed" });
+        for (const a of part)
+          history.push({
+            finding_arn: a,
+            account_id: accountId,
+            at: now,
+            status: "CLOSED",
+            change: "closed",
+            detail: "no longer found in the resource's inventory",
+          });
         await trx
           .updateTable("findings")
           .set({ status: "CLOSED", open: 0, updated_at: now })
@@ -791,10 +846,7 @@ export class VigilService {
   }
 
   /** Appends finding status changes (the console's finding history), inside the caller's transaction. */
-  private async recordHistory(
-    trx: Kysely<ServiceTables>,
-    rows: { finding_arn: string; at: number; status: string; change: string }[],
-  ): Promise<void> {
+  private async recordHistory(trx: Kysely<ServiceTables>, rows: HistoryRow[]): Promise<void> {
     for (const part of chunks(rows, 200)) await trx.insertInto("finding_history").values(part).execute();
   }
 
@@ -815,6 +867,7 @@ export class VigilService {
     accountId: string,
     resourceId: string,
     now: number,
+    cause: string,
   ): Promise<{ closed: number; published: number }> {
     let published = 0;
     const open = await trx
@@ -831,7 +884,14 @@ export class VigilService {
     }
     await this.recordHistory(
       trx,
-      arns.map((a) => ({ finding_arn: a, at: now, status: "CLOSED", change: "closed" })),
+      arns.map((a) => ({
+        finding_arn: a,
+        account_id: accountId,
+        at: now,
+        status: "CLOSED",
+        change: "closed",
+        detail: cause,
+      })),
     );
     const res = await trx
       .updateTable("findings")
@@ -1394,20 +1454,23 @@ export class VigilService {
       const toSuppressed = new Map<string, string[]>();
       // A status change is a finding update: "Inspector2 Finding" with the new status.
       const events: VigilEvent[] = [];
-      const history: { finding_arn: string; at: number; status: string; change: string }[] = [];
+      const history: HistoryRow[] = [];
       for (const row of rows) {
         const f = rowToFinding(row);
         f.status = "ACTIVE";
-        const by = filters.find((flt) => findingMatches(f, flt.criteria))?.arn ?? null;
+        const filter = filters.find((flt) => findingMatches(f, flt.criteria));
+        const by = filter?.arn ?? null;
         if (by === row.suppressed_by) continue;
         if (by === null) toActive.push(row.finding_arn);
         else toSuppressed.set(by, [...(toSuppressed.get(by) ?? []), row.finding_arn]);
         if ((by === null) !== (row.status === "ACTIVE"))
           history.push({
             finding_arn: row.finding_arn,
+            account_id: accountId,
             at: now,
             status: by === null ? "ACTIVE" : "SUPPRESSED",
             change: by === null ? "unsuppressed" : "suppressed",
+            detail: filter ? `filter ${filter.name}` : "no suppression filter matches any more",
           });
         if (emit && (by === null) !== (row.status === "ACTIVE")) {
           f.status = by === null ? "ACTIVE" : "SUPPRESSED";
@@ -1496,7 +1559,7 @@ export class VigilService {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
     const now = this.now();
     const { published } = await this.db.transaction().execute(async (trx) => {
-      const closed = await this.closeResourceFindings(trx, p.accountId, resourceId, now);
+      const closed = await this.closeResourceFindings(trx, p.accountId, resourceId, now, "resource deleted");
       await trx
         .deleteFrom("resource_packages")
         .where("account_id", "=", p.accountId)
@@ -1607,7 +1670,7 @@ export class VigilService {
         .where("account_id", "=", accountId)
         .where("resource_id", "=", resourceId)
         .executeTakeFirst();
-      const closed = await this.closeResourceFindings(trx, accountId, resourceId, now);
+      const closed = await this.closeResourceFindings(trx, accountId, resourceId, now, detail);
       const published = before
         ? await this.coverageChanged(
             trx,

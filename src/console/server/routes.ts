@@ -4,9 +4,15 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Operation } from "../../server/operations.js";
-import { ServiceError } from "../../service/errors.js";
+import { ServiceError, validation } from "../../service/errors.js";
 import type { Principal, VigilService } from "../../service/service.js";
-import { ConsoleSessions, SESSION_COOKIE, SESSION_LIFETIME_MS, SignInError } from "./sessions.js";
+import {
+  ConsoleSessions,
+  csrfMatches,
+  SESSION_COOKIE,
+  SESSION_LIFETIME_MS,
+  SignInError,
+} from "./sessions.js";
 import { type ConsoleUser, ConsoleUsers } from "./users.js";
 
 /** dist/console, from both src/console/server (tsx) and dist/src/console/server (built). */
@@ -28,10 +34,36 @@ const SECURITY_HEADERS = {
   "x-frame-options": "DENY",
 };
 
+/** `params` / `query` of an operation call: an object of strings (query values may repeat). */
+function stringMap(
+  value: unknown,
+  field: string,
+  lists: boolean,
+): Record<string, string> | Record<string, string | string[]> {
+  if (value === undefined) return {};
+  const ok =
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.values(value).every(
+      (v) => typeof v === "string" || (lists && Array.isArray(v) && v.every((x) => typeof x === "string")),
+    );
+  if (!ok)
+    throw validation(`${field}: must be an object of ${lists ? "strings or string lists" : "strings"}`, [
+      { name: field, message: "invalid" },
+    ]);
+  return value as Record<string, string>;
+}
+
 function cookieOf(req: FastifyRequest, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const i = part.indexOf("=");
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0 || part.slice(0, i).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      return undefined; // malformed: no session
+    }
   }
   return undefined;
 }
@@ -46,7 +78,6 @@ export interface ConsoleOptions {
     params: Record<string, string>,
     query: Record<string, string | string[]>,
   ): Promise<unknown>;
-  sendError(reply: FastifyReply, e: ServiceError): FastifyReply;
   toWire(value: unknown): string;
   consoleDir?: string;
   /** Served over HTTPS: cookies get Secure. */
@@ -82,6 +113,12 @@ export function registerConsole(app: FastifyInstance, o: ConsoleOptions): void {
     throw new ServiceError("ValidationException", "request body: must be a JSON object");
   };
 
+  // Every console response (errors from operations included) carries the security headers.
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (req.url === "/console" || req.url.startsWith("/console/")) reply.headers(SECURITY_HEADERS);
+    return payload;
+  });
+
   app.get("/", (_req, reply) => reply.redirect("/console/", 302));
 
   app.post("/console/api/session", async (req, reply) => {
@@ -105,7 +142,7 @@ export function registerConsole(app: FastifyInstance, o: ConsoleOptions): void {
   app.delete("/console/api/session", async (req, reply) => {
     const token = cookieOf(req, SESSION_COOKIE);
     const s = await sessions.resolve(token);
-    if (s && req.headers["x-csrf-token"] !== s.csrfToken)
+    if (s && !csrfMatches(req.headers["x-csrf-token"], s.csrfToken))
       return json(reply, 403, { message: "missing or invalid CSRF token" });
     await sessions.signOut(token);
     reply.header("set-cookie", cookie("", 0));
@@ -116,17 +153,21 @@ export function registerConsole(app: FastifyInstance, o: ConsoleOptions): void {
     const s = await sessions.resolve(cookieOf(req, SESSION_COOKIE));
     if (!s) return json(reply, 401, { message: "not signed in" });
     // Every operation call needs the session's CSRF token: a cross-site form cannot read it.
-    if (req.headers["x-csrf-token"] !== s.csrfToken)
+    if (!csrfMatches(req.headers["x-csrf-token"], s.csrfToken))
       return json(reply, 403, { message: "missing or invalid CSRF token" });
     const name = (req.params as { name: string }).name;
     const op = byName.get(name);
-    if (!op) return json(reply, 404, { message: `no operation ${name}` });
+    if (!op) throw new ServiceError("ResourceNotFoundException", `no operation ${name}`);
     if (op.agent || op.unauthenticated)
-      return o.sendError(
-        reply.headers(SECURITY_HEADERS),
-        new ServiceError("AccessDeniedException", `${name} is not available from the console`),
-      );
+      throw new ServiceError("AccessDeniedException", `${name} is not available from the console`);
     const b = parse(req);
+    const params = stringMap(b["params"], "params", false) as Record<string, string>;
+    // The path parameters the SigV4 route would have taken from the URL.
+    for (const [, p] of op.path.matchAll(/:(\w+)/g))
+      if (!params[p!])
+        throw validation(`params.${p}: required by ${name} (${op.method} ${op.path})`, [
+          { name: `params.${p}`, message: "required" },
+        ]);
     const principal: Principal = {
       accountId: s.user.accountId,
       id: `console:${s.user.username}`,
@@ -136,8 +177,8 @@ export function registerConsole(app: FastifyInstance, o: ConsoleOptions): void {
       op,
       principal,
       b["input"] ?? {},
-      (b["params"] ?? {}) as Record<string, string>,
-      (b["query"] ?? {}) as Record<string, string | string[]>,
+      params,
+      stringMap(b["query"], "query", true),
     );
     return json(reply, 200, result ?? {});
   });

@@ -88,7 +88,9 @@ export class ConsoleUsers {
     return { username, accountId, role: role as Role, createdAt: now };
   }
 
-  async get(username: string): Promise<(ConsoleUser & { passwordHash: string }) | undefined> {
+  async get(
+    username: string,
+  ): Promise<(ConsoleUser & { passwordHash: string; disabledAt: number | null }) | undefined> {
     const r = await this.db
       .selectFrom("console_users")
       .selectAll()
@@ -101,6 +103,7 @@ export class ConsoleUsers {
           role: r.role as Role,
           createdAt: Number(r.created_at),
           passwordHash: r.password_hash,
+          disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
         }
       : undefined;
   }

@@ -432,6 +432,7 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .addColumn("password_hash", "text", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addColumn("disabled_at", "bigint")
           .execute();
         await db.schema
           .createTable("console_sessions")
@@ -464,14 +465,16 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
             dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
           )
           .addColumn("finding_arn", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
           .addColumn("at", "bigint", (c) => c.notNull())
           .addColumn("status", "text", (c) => c.notNull())
           .addColumn("change", "text", (c) => c.notNull())
+          .addColumn("detail", "text")
           .execute();
         await db.schema
           .createIndex("finding_history_by_arn")
           .on("finding_history")
-          .columns(["finding_arn", "id"])
+          .columns(["finding_arn", "at"])
           .execute();
       },
     },

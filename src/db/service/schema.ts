@@ -427,6 +427,8 @@ export interface ConsoleUsersTable {
   password_hash: string;
   created_at: number;
   updated_at: number;
+  /** Set: the user can no longer sign in (kept for the audit trail). */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ConsoleSessionsTable {
@@ -453,7 +455,12 @@ export interface SavedViewsTable {
 export interface FindingHistoryTable {
   id: Generated<number>;
   finding_arn: string;
+  account_id: string;
   at: number;
+  /** The finding's status after the change: ACTIVE, SUPPRESSED or CLOSED. */
   status: string;
+  /** opened, changed, suppressed, unsuppressed, closed or reopened. */
   change: string;
+  /** Why, when known: the suppressing filter, the closing cause, the severity change. */
+  detail: ColumnType<string | null, string | null | undefined, string | null>;
 }
