@@ -34,3 +34,27 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
     </div>
   );
 }
+
+/**
+ * The three states every fetched section goes through before its content: loading (first
+ * load only; a reload keeps showing the data), error with retry, and empty with guidance.
+ */
+export function Remote<T>({
+  state,
+  isEmpty,
+  empty,
+  loadingLabel,
+  children,
+}: {
+  state: { data: T | undefined; error: unknown; loading: boolean; reload: () => void };
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  loadingLabel?: string;
+  children: (data: T) => ReactNode;
+}) {
+  if (state.loading && !state.data) return <Loading {...(loadingLabel ? { label: loadingLabel } : {})} />;
+  if (state.error) return <ErrorMessage error={state.error} onRetry={state.reload} />;
+  if (state.data === undefined) return null;
+  if (isEmpty?.(state.data)) return <>{empty}</>;
+  return <>{children(state.data)}</>;
+}

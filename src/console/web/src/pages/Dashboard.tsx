@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { op } from "../api";
 import { SeverityCountsView } from "../components/Severity";
-import { Empty, ErrorMessage, Loading } from "../components/States";
+import { Empty, ErrorMessage, Loading, Remote } from "../components/States";
 import { TimelineChart } from "../components/TimelineChart";
 import { allAggregations, countFindings } from "../lib/count";
 import { fmtNumber, labelOf } from "../lib/format";
@@ -229,30 +229,26 @@ function TopList({ spec }: { spec: TopSpec }) {
   return (
     <section className="panel" aria-labelledby={id} data-testid={spec.testid}>
       <h2 id={id}>{spec.title}</h2>
-      {r.loading && !r.data ? (
-        <Loading />
-      ) : r.error ? (
-        <ErrorMessage error={r.error} onRetry={r.reload} />
-      ) : r.data!.responses.length === 0 ? (
-        <Empty title={spec.empty} />
-      ) : (
-        <ol className="top-list">
-          {r.data!.responses.slice(0, 5).map((resp: AggregationResponse) => {
-            const a = resp[spec.member] ?? {};
-            return (
-              <li key={`${spec.label(a)}-${a.accountId ?? ""}`}>
-                <Link to={findingsLink(spec.filter(a))} className="top-item">
-                  <span className="top-main">
-                    <span className="top-label mono">{spec.label(a)}</span>
-                    {spec.detail(a) ? <span className="top-detail">{spec.detail(a)}</span> : null}
-                  </span>
-                  <SeverityCountsView counts={a.severityCounts ?? {}} />
-                </Link>
-              </li>
-            );
-          })}
-        </ol>
-      )}
+      <Remote state={r} isEmpty={(d) => d.responses.length === 0} empty={<Empty title={spec.empty} />}>
+        {(d) => (
+          <ol className="top-list">
+            {d.responses.slice(0, 5).map((resp: AggregationResponse) => {
+              const a = resp[spec.member] ?? {};
+              return (
+                <li key={`${spec.label(a)}-${a.accountId ?? ""}`}>
+                  <Link to={findingsLink(spec.filter(a))} className="top-item">
+                    <span className="top-main">
+                      <span className="top-label mono">{spec.label(a)}</span>
+                      {spec.detail(a) ? <span className="top-detail">{spec.detail(a)}</span> : null}
+                    </span>
+                    <SeverityCountsView counts={a.severityCounts ?? {}} />
+                  </Link>
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </Remote>
     </section>
   );
 }
@@ -268,42 +264,44 @@ function Coverage() {
   return (
     <section className="panel" aria-labelledby="coverage-heading" data-testid="coverage-summary">
       <h2 id="coverage-heading">Coverage</h2>
-      {r.loading && !r.data ? (
-        <Loading />
-      ) : r.error ? (
-        <ErrorMessage error={r.error} onRetry={r.reload} />
-      ) : r.data!.byType.totalCounts === 0 ? (
-        <Empty title="Nothing is covered yet.">
-          Resources appear here once scanned: add a registry, enrol hosts, or run <code>vigil scan</code>.
-        </Empty>
-      ) : (
-        <>
-          <p>
-            <strong>{fmtNumber(r.data!.byType.totalCounts)}</strong> resources;{" "}
-            {(r.data!.byStatus.countsByGroup ?? []).map((g, i) => (
-              <span key={g.groupKey}>
-                {i > 0 ? ", " : ""}
-                {fmtNumber(g.count)} {g.groupKey.toLowerCase()}
-              </span>
-            ))}
-            .
-          </p>
-          <ul className="coverage-list">
-            {(r.data!.byType.countsByGroup ?? []).map((g) => (
-              <li key={g.groupKey}>
-                <Link to={`/resources?type=${encodeURIComponent(g.groupKey)}`}>
-                  <span className="coverage-count">{fmtNumber(g.count)}</span>{" "}
-                  {labelOf(g.groupKey).toLowerCase()}
-                  {g.count === 1 ? "" : "s"}
-                </Link>{" "}
-                <Link to={findingsLink({ resourceType: g.groupKey })} className="sub-link">
-                  findings<span className="visually-hidden"> on {labelOf(g.groupKey).toLowerCase()}s</span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Remote
+        state={r}
+        isEmpty={(d) => d.byType.totalCounts === 0}
+        empty={
+          <Empty title="Nothing is covered yet.">
+            Resources appear here once scanned: add a registry, enrol hosts, or run <code>vigil scan</code>.
+          </Empty>
+        }
+      >
+        {(d) => (
+          <>
+            <p>
+              <strong>{fmtNumber(d.byType.totalCounts)}</strong> resources;{" "}
+              {(d.byStatus.countsByGroup ?? []).map((g, i) => (
+                <span key={g.groupKey}>
+                  {i > 0 ? ", " : ""}
+                  {fmtNumber(g.count)} {g.groupKey.toLowerCase()}
+                </span>
+              ))}
+              .
+            </p>
+            <ul className="coverage-list">
+              {(d.byType.countsByGroup ?? []).map((g) => (
+                <li key={g.groupKey}>
+                  <Link to={`/resources?type=${encodeURIComponent(g.groupKey)}`}>
+                    <span className="coverage-count">{fmtNumber(g.count)}</span>{" "}
+                    {labelOf(g.groupKey).toLowerCase()}
+                    {g.count === 1 ? "" : "s"}
+                  </Link>{" "}
+                  <Link to={findingsLink({ resourceType: g.groupKey })} className="sub-link">
+                    findings<span className="visually-hidden"> on {labelOf(g.groupKey).toLowerCase()}s</span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </Remote>
     </section>
   );
 }
@@ -325,24 +323,20 @@ function Timeline() {
           </select>
         </label>
       </div>
-      {r.loading && !r.data ? (
-        <Loading />
-      ) : r.error ? (
-        <ErrorMessage error={r.error} onRetry={r.reload} />
-      ) : r.data!.days.length === 0 ? (
-        <Empty title="No history yet." />
-      ) : (
-        <>
-          <TimelineChart days={r.data!.days} />
-          <p>
-            <Link to={findingsLink({ sort: "FIRST_OBSERVED_AT" })}>Newest active findings</Link>
-            {" · "}
-            <Link to={findingsLink({ status: "CLOSED", sort: "LAST_OBSERVED_AT" })}>
-              Recently closed findings
-            </Link>
-          </p>
-        </>
-      )}
+      <Remote state={r} isEmpty={(d) => d.days.length === 0} empty={<Empty title="No history yet." />}>
+        {(d) => (
+          <>
+            <TimelineChart days={d.days} />
+            <p>
+              <Link to={findingsLink({ sort: "FIRST_OBSERVED_AT" })}>Newest active findings</Link>
+              {" · "}
+              <Link to={findingsLink({ status: "CLOSED", sort: "LAST_OBSERVED_AT" })}>
+                Recently closed findings
+              </Link>
+            </p>
+          </>
+        )}
+      </Remote>
     </section>
   );
 }

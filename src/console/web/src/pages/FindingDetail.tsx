@@ -4,7 +4,7 @@ import { remediationCommand } from "../../../../findings/remediation";
 import { op } from "../api";
 import { CopyCommand, ExternalLink, Facts, vulnerabilityUrl } from "../components/Bits";
 import { SeverityBadge } from "../components/Severity";
-import { Empty, ErrorMessage, Loading } from "../components/States";
+import { Empty, ErrorMessage, Loading, Remote } from "../components/States";
 import { SuppressForm } from "../components/SuppressForm";
 import { fmtDate, fmtDateTime, fmtEpss, fmtScore, labelOf } from "../lib/format";
 import { useAsync, useTitle } from "../lib/hooks";
@@ -510,23 +510,23 @@ function History({ arn, status }: { arn: string; status: string }) {
   return (
     <section className="panel" aria-labelledby="history-h" data-testid="finding-history">
       <h2 id="history-h">History</h2>
-      {h.loading && !h.data ? (
-        <Loading />
-      ) : h.error ? (
-        <ErrorMessage error={h.error} onRetry={h.reload} />
-      ) : h.data!.history.length === 0 ? (
-        <Empty title="No recorded history." />
-      ) : (
-        <ol className="history">
-          {h.data!.history.map((e) => (
-            <li key={`${e.at}-${e.change}-${e.status}-${e.detail ?? ""}`}>
-              <time dateTime={new Date(e.at * 1000).toISOString()}>{fmtDateTime(e.at)}</time>
-              <span className={`status status-${e.status.toLowerCase()}`}>{labelOf(e.change)}</span>
-              {e.detail ? <span className="sub">{e.detail}</span> : null}
-            </li>
-          ))}
-        </ol>
-      )}
+      <Remote
+        state={h}
+        isEmpty={(d) => d.history.length === 0}
+        empty={<Empty title="No recorded history." />}
+      >
+        {(d) => (
+          <ol className="history">
+            {d.history.map((e) => (
+              <li key={`${e.at}-${e.change}-${e.status}-${e.detail ?? ""}`}>
+                <time dateTime={new Date(e.at * 1000).toISOString()}>{fmtDateTime(e.at)}</time>
+                <span className={`status status-${e.status.toLowerCase()}`}>{labelOf(e.change)}</span>
+                {e.detail ? <span className="sub">{e.detail}</span> : null}
+              </li>
+            ))}
+          </ol>
+        )}
+      </Remote>
     </section>
   );
 }

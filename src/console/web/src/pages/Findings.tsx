@@ -4,7 +4,7 @@ import { describeError, op } from "../api";
 import { FilterBar } from "../components/FilterBar";
 import { FindingsTable } from "../components/FindingsTable";
 import { SeverityCountsView } from "../components/Severity";
-import { Empty, ErrorMessage, Loading } from "../components/States";
+import { Empty, Remote } from "../components/States";
 import { MAX_BULK, SuppressForm } from "../components/SuppressForm";
 import { fmtNumber } from "../lib/format";
 import { useAsync, useTitle } from "../lib/hooks";
@@ -280,50 +280,58 @@ function GroupView({ params, onPick }: { params: Params; onPick: (filter: Params
           </select>
         </div>
       </div>
-      {r.loading && !r.data ? (
-        <Loading label="Grouping findings…" />
-      ) : r.error ? (
-        <ErrorMessage error={r.error} onRetry={r.reload} />
-      ) : r.data!.responses.length === 0 ? (
-        <Empty title={`No active findings to group by ${spec.label.toLowerCase()}.`}>
-          Try another grouping, or clear the filters.
-        </Empty>
-      ) : (
-        <>
-          <table className="data-table">
-            <caption className="visually-hidden">Findings by {spec.label.toLowerCase()}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{spec.label}</th>
-                <th scope="col">Critical · High · Medium · All</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.data!.responses.map((resp, i) => {
-                const g = groupRow(spec, resp, i);
-                return (
-                  <tr key={g.key} data-testid="group-row">
-                    <td>
-                      <button type="button" className="link-button" onClick={() => onPick(g.filter)}>
-                        <span className="mono">{g.label || "(none)"}</span>
-                      </button>
-                      {g.detail ? <span className="sub">{g.detail}</span> : null}
-                    </td>
-                    <td>
-                      <SeverityCountsView counts={g.counts} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {r.data!.nextToken ? (
-            <button type="button" className="btn" disabled={r.loading} onClick={() => setMore((m) => m + 1)}>
-              {r.loading ? "Loading…" : "Show more groups"}
-            </button>
-          ) : null}
-        </>
-      )}
+      <Remote
+        state={r}
+        loadingLabel="Grouping findings…"
+        isEmpty={(d) => d.responses.length === 0}
+        empty={
+          <Empty title={`No active findings to group by ${spec.label.toLowerCase()}.`}>
+            Try another grouping, or clear the filters.
+          </Empty>
+        }
+      >
+        {(d) => (
+          <>
+            <table className="data-table">
+              <caption className="visually-hidden">Findings by {spec.label.toLowerCase()}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{spec.label}</th>
+                  <th scope="col">Critical · High · Medium · All</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.responses.map((resp, i) => {
+                  const g = groupRow(spec, resp, i);
+                  return (
+                    <tr key={g.key} data-testid="group-row">
+                      <td>
+                        <button type="button" className="link-button" onClick={() => onPick(g.filter)}>
+                          <span className="mono">{g.label || "(none)"}</span>
+                        </button>
+                        {g.detail ? <span className="sub">{g.detail}</span> : null}
+                      </td>
+                      <td>
+                        <SeverityCountsView counts={g.counts} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            {d.nextToken ? (
+              <button
+                type="button"
+                className="btn"
+                disabled={r.loading}
+                onClick={() => setMore((m) => m + 1)}
+              >
+                {r.loading ? "Loading…" : "Show more groups"}
+              </button>
+            ) : null}
+          </>
+        )}
+      </Remote>
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useId, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ApiError, describeError, op } from "../api";
 import { Facts } from "../components/Bits";
-import { Empty, ErrorMessage, Loading } from "../components/States";
+import { Empty, ErrorMessage, Loading, Remote } from "../components/States";
 import { Tabs } from "../components/Tabs";
 import { fmtAgo, fmtDateTime, fmtNumber, labelOf, toDate } from "../lib/format";
 import { useAsync, useTitle } from "../lib/hooks";
@@ -159,84 +159,88 @@ function Integrations() {
     <>
       <section aria-labelledby="targets-h" className="subsection">
         <h2 id="targets-h">Targets</h2>
-        {targets.loading && !targets.data ? (
-          <Loading />
-        ) : targets.error ? (
-          <ErrorMessage error={targets.error} onRetry={targets.reload} />
-        ) : targets.data!.targets.length === 0 ? (
-          <Empty title="No event targets.">
-            Add a webhook, Slack or Security Hub target with <code>vigil events target put</code>.
-          </Empty>
-        ) : (
-          <table className="data-table" data-testid="targets-table">
-            <caption className="visually-hidden">Event targets</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Settings</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {targets.data!.targets.map((t) => (
-                <tr key={t.name}>
-                  <th scope="row">{t.name}</th>
-                  <td>{t.type}</td>
-                  <td className="mono break">
-                    {Object.entries(t.config)
-                      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-                      .join("; ")}
-                  </td>
-                  <td>{fmtDateTime(t.updatedAt)}</td>
+        <Remote
+          state={targets}
+          isEmpty={(d) => d.targets.length === 0}
+          empty={
+            <Empty title="No event targets.">
+              Add a webhook, Slack or Security Hub target with <code>vigil events target put</code>.
+            </Empty>
+          }
+        >
+          {(d) => (
+            <table className="data-table" data-testid="targets-table">
+              <caption className="visually-hidden">Event targets</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Settings</th>
+                  <th scope="col">Updated</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {d.targets.map((t) => (
+                  <tr key={t.name}>
+                    <th scope="row">{t.name}</th>
+                    <td>{t.type}</td>
+                    <td className="mono break">
+                      {Object.entries(t.config)
+                        .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+                        .join("; ")}
+                    </td>
+                    <td>{fmtDateTime(t.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Remote>
       </section>
       <section aria-labelledby="rules-h" className="subsection">
         <h2 id="rules-h">Rules</h2>
-        {rules.loading && !rules.data ? (
-          <Loading />
-        ) : rules.error ? (
-          <ErrorMessage error={rules.error} onRetry={rules.reload} />
-        ) : rules.data!.rules.length === 0 ? (
-          <Empty title="No event rules.">
-            A rule routes matching events (new findings, scans) to targets: <code>vigil events rule put</code>
-            .
-          </Empty>
-        ) : (
-          <table className="data-table" data-testid="event-rules-table">
-            <caption className="visually-hidden">Event rules</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Enabled</th>
-                <th scope="col">Targets</th>
-                <th scope="col">Pattern</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data!.rules.map((r) => (
-                <tr key={r.name}>
-                  <th scope="row">
-                    {r.name}
-                    {r.description ? <span className="sub">{r.description}</span> : null}
-                  </th>
-                  <td>{r.enabled ? "Yes" : "No"}</td>
-                  <td>{r.targets.join(", ")}</td>
-                  <td>
-                    <details>
-                      <summary>Show pattern</summary>
-                      <pre className="json">{JSON.stringify(r.pattern, null, 2)}</pre>
-                    </details>
-                  </td>
+        <Remote
+          state={rules}
+          isEmpty={(d) => d.rules.length === 0}
+          empty={
+            <Empty title="No event rules.">
+              A rule routes matching events (new findings, scans) to targets:{" "}
+              <code>vigil events rule put</code>.
+            </Empty>
+          }
+        >
+          {(d) => (
+            <table className="data-table" data-testid="event-rules-table">
+              <caption className="visually-hidden">Event rules</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Enabled</th>
+                  <th scope="col">Targets</th>
+                  <th scope="col">Pattern</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {d.rules.map((r) => (
+                  <tr key={r.name}>
+                    <th scope="row">
+                      {r.name}
+                      {r.description ? <span className="sub">{r.description}</span> : null}
+                    </th>
+                    <td>{r.enabled ? "Yes" : "No"}</td>
+                    <td>{r.targets.join(", ")}</td>
+                    <td>
+                      <details>
+                        <summary>Show pattern</summary>
+                        <pre className="json">{JSON.stringify(r.pattern, null, 2)}</pre>
+                      </details>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Remote>
       </section>
       <Deliveries />
     </>
@@ -324,80 +328,87 @@ function Deliveries() {
       <p aria-live="polite" className="announce">
         {message}
       </p>
-      {r.loading && !r.data ? (
-        <Loading />
-      ) : r.error ? (
-        <ErrorMessage error={r.error} onRetry={r.reload} />
-      ) : r.data!.deliveries.length === 0 ? (
-        <Empty title={state ? `No ${state} deliveries.` : "No deliveries yet."}>
-          {state ? "Choose another state." : "Deliveries appear when a rule routes an event to a target."}
-        </Empty>
-      ) : (
-        <>
-          <table className="data-table" data-testid="deliveries-table">
-            <caption className="visually-hidden">Event deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Event</th>
-                <th scope="col">Rule → target</th>
-                <th scope="col">State</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last result</th>
-                <th scope="col">Created</th>
-                {isAdmin ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {r.data!.deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td className="num">{d.id}</td>
-                  <td>
-                    {d.detailType}
-                    <span className="sub mono break">{d.resources.slice(0, 2).join(", ")}</span>
-                  </td>
-                  <td>
-                    {d.rule} → {d.target}
-                  </td>
-                  <td>
-                    <span className={`status status-${d.state}`}>{d.state}</span>
-                  </td>
-                  <td className="num">{d.attempts}</td>
-                  <td>
-                    {d.lastStatus ? `HTTP ${d.lastStatus}` : ""}
-                    {d.lastError ? <span className="sub">{d.lastError}</span> : null}
-                  </td>
-                  <td title={fmtDateTime(d.createdAt)}>{fmtAgo(d.createdAt)}</td>
+      <Remote
+        state={r}
+        isEmpty={(d) => d.deliveries.length === 0}
+        empty={
+          <Empty title={state ? `No ${state} deliveries.` : "No deliveries yet."}>
+            {state ? "Choose another state." : "Deliveries appear when a rule routes an event to a target."}
+          </Empty>
+        }
+      >
+        {(d) => (
+          <>
+            <table className="data-table" data-testid="deliveries-table">
+              <caption className="visually-hidden">Event deliveries, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Rule → target</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last result</th>
+                  <th scope="col">Created</th>
                   {isAdmin ? (
-                    <td>
-                      {d.state === "dead" ? (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          disabled={busy}
-                          onClick={() => void replay([d.id])}
-                          aria-label={`Replay delivery ${d.id}`}
-                        >
-                          Replay
-                        </button>
-                      ) : null}
-                    </td>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   ) : null}
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          {r.data!.nextToken ? (
-            <button type="button" className="btn" onClick={() => setPages((p) => p + 1)} disabled={r.loading}>
-              Show older deliveries
-            </button>
-          ) : null}
-        </>
-      )}
+              </thead>
+              <tbody>
+                {d.deliveries.map((d) => (
+                  <tr key={d.id}>
+                    <td className="num">{d.id}</td>
+                    <td>
+                      {d.detailType}
+                      <span className="sub mono break">{d.resources.slice(0, 2).join(", ")}</span>
+                    </td>
+                    <td>
+                      {d.rule} → {d.target}
+                    </td>
+                    <td>
+                      <span className={`status status-${d.state}`}>{d.state}</span>
+                    </td>
+                    <td className="num">{d.attempts}</td>
+                    <td>
+                      {d.lastStatus ? `HTTP ${d.lastStatus}` : ""}
+                      {d.lastError ? <span className="sub">{d.lastError}</span> : null}
+                    </td>
+                    <td title={fmtDateTime(d.createdAt)}>{fmtAgo(d.createdAt)}</td>
+                    {isAdmin ? (
+                      <td>
+                        {d.state === "dead" ? (
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            disabled={busy}
+                            onClick={() => void replay([d.id])}
+                            aria-label={`Replay delivery ${d.id}`}
+                          >
+                            Replay
+                          </button>
+                        ) : null}
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {d.nextToken ? (
+              <button
+                type="button"
+                className="btn"
+                onClick={() => setPages((p) => p + 1)}
+                disabled={r.loading}
+              >
+                Show older deliveries
+              </button>
+            ) : null}
+          </>
+        )}
+      </Remote>
     </section>
   );
 }
@@ -598,48 +609,55 @@ function Audit() {
           </button>
         </form>
       </div>
-      {r.loading && !r.data ? (
-        <Loading />
-      ) : r.error ? (
-        <ErrorMessage error={r.error} onRetry={r.reload} />
-      ) : !r.data || r.data.events.length === 0 ? (
-        <Empty title={applied ? `No ${applied} events.` : "Nothing audited yet."}>
-          Changes (rules, keys, registries, suppressions) are recorded here as they happen.
-        </Empty>
-      ) : (
-        <>
-          <table className="data-table" data-testid="audit-table">
-            <caption className="visually-hidden">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.data.events.map((e) => (
-                <tr key={e.id}>
-                  <td>{fmtDateTime(e.at)}</td>
-                  <td className="mono">{e.principal}</td>
-                  <td>{e.action}</td>
-                  <td className="mono break">{e.target}</td>
-                  <td className="mono break small">
-                    {Object.keys(e.detail).length ? JSON.stringify(e.detail).slice(0, 300) : ""}
-                  </td>
+      <Remote
+        state={r}
+        isEmpty={(d) => d.events.length === 0}
+        empty={
+          <Empty title={applied ? `No ${applied} events.` : "Nothing audited yet."}>
+            Changes (rules, keys, registries, suppressions) are recorded here as they happen.
+          </Empty>
+        }
+      >
+        {(d) => (
+          <>
+            <table className="data-table" data-testid="audit-table">
+              <caption className="visually-hidden">Audit events, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">Detail</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          {r.data.nextToken ? (
-            <button type="button" className="btn" onClick={() => setPages((p) => p + 1)} disabled={r.loading}>
-              Show older events
-            </button>
-          ) : null}
-        </>
-      )}
+              </thead>
+              <tbody>
+                {d.events.map((e) => (
+                  <tr key={e.id}>
+                    <td>{fmtDateTime(e.at)}</td>
+                    <td className="mono">{e.principal}</td>
+                    <td>{e.action}</td>
+                    <td className="mono break">{e.target}</td>
+                    <td className="mono break small">
+                      {Object.keys(e.detail).length ? JSON.stringify(e.detail).slice(0, 300) : ""}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {d.nextToken ? (
+              <button
+                type="button"
+                className="btn"
+                onClick={() => setPages((p) => p + 1)}
+                disabled={r.loading}
+              >
+                Show older events
+              </button>
+            ) : null}
+          </>
+        )}
+      </Remote>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { describeError, op } from "../api";
-import { Empty, ErrorMessage, Loading } from "../components/States";
+import { Empty, Remote } from "../components/States";
 import { EXPIRY_TAG, SuppressForm } from "../components/SuppressForm";
 import { fmtDate, labelOf, todayIso } from "../lib/format";
 import { useAsync, useTitle } from "../lib/hooks";
@@ -79,38 +79,41 @@ export function SuppressionRules() {
       <div aria-live="polite" className="announce" data-testid="rules-announce">
         {announce}
       </div>
-      {rules.loading && !rules.data ? (
-        <Loading label="Loading rules…" />
-      ) : rules.error ? (
-        <ErrorMessage error={rules.error} onRetry={rules.reload} />
-      ) : rules.data!.filters.length === 0 ? (
-        <Empty title="No suppression rules.">
-          {isAdmin
-            ? 'Create one with "New rule", from the Findings page (select findings, then "Suppress selected", or "Suppression rule from filter"), or from a finding\'s page.'
-            : "An admin can create rules from the Findings page."}
-        </Empty>
-      ) : (
-        <>
-          <RulesTable
-            filters={rules.data!.filters}
-            canDelete={isAdmin}
-            onDeleted={(name) => {
-              setAnnounce(`Deleted rule "${name}".`);
-              rules.reload();
-            }}
-          />
-          {rules.data!.nextToken ? (
-            <button
-              type="button"
-              className="btn"
-              onClick={() => setPages((p) => p + 1)}
-              disabled={rules.loading}
-            >
-              Show more rules
-            </button>
-          ) : null}
-        </>
-      )}
+      <Remote
+        state={rules}
+        loadingLabel="Loading rules…"
+        isEmpty={(d) => d.filters.length === 0}
+        empty={
+          <Empty title="No suppression rules.">
+            {isAdmin
+              ? 'Create one with "New rule", from the Findings page (select findings, then "Suppress selected", or "Suppression rule from filter"), or from a finding\'s page.'
+              : "An admin can create rules from the Findings page."}
+          </Empty>
+        }
+      >
+        {(d) => (
+          <>
+            <RulesTable
+              filters={d.filters}
+              canDelete={isAdmin}
+              onDeleted={(name) => {
+                setAnnounce(`Deleted rule "${name}".`);
+                rules.reload();
+              }}
+            />
+            {d.nextToken ? (
+              <button
+                type="button"
+                className="btn"
+                onClick={() => setPages((p) => p + 1)}
+                disabled={rules.loading}
+              >
+                Show more rules
+              </button>
+            ) : null}
+          </>
+        )}
+      </Remote>
     </div>
   );
 }
