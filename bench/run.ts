@@ -30,6 +30,7 @@ import {
   trivyBinary,
   vulndataDir,
 } from "../test/support/fixtures.js";
+import { benchCode } from "./code.js";
 import { benchEvents } from "./events.js";
 import { benchHosts } from "./hosts.js";
 import { benchRegistry } from "./registry.js";
@@ -226,5 +227,6 @@ const results = {
   registry: await benchRegistry(vulndataDir),
   hosts: await benchHosts(vulndataDir),
   events: await benchEvents(vulndataDir, join(cacheDir, "bench-rootfs")),
+  code: await benchCode(),
 };
 process.stdout.write(JSON.stringify(results, null, 2) + "\n");

@@ -2,6 +2,13 @@ import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import {
+  addCodeFindings,
+  codeOnlyResult,
+  codeWants,
+  scanTargetCode,
+  supportsCodeScan,
+} from "../code/index.js";
 import type { Inventory } from "../extractors/types.js";
 import { toAsff } from "../formats/asff.js";
 import { toCycloneDx } from "../formats/cyclonedx.js";
@@ -59,19 +66,26 @@ function renderReport(result: ScanResult, format: string): string {
         findings: result.findings,
         inventory: { os: result.inventory.os, packages: result.inventory.packages },
         warnings: result.inventory.warnings,
+        ...(result.code ? { code: result.code } : {}),
       });
     case "sarif":
       return json(toSarif(result));
     case "cyclonedx":
-      return json(toCycloneDx(result));
+      // SBOMs describe packages: code findings have no component to attach to.
+      return json(toCycloneDx(packageFindingsOnly(result)));
     case "spdx":
-      return json(toSpdx(result));
+      return json(toSpdx(packageFindingsOnly(result)));
     case "asff":
       // Security Hub's BatchImportFindings body (split into requests of 100 when sending).
       return json({ Findings: result.findings.map((f) => toAsff(f, { region: result.resource.region })) });
     default:
       return renderTable(result);
   }
+}
+
+/** The scan result without its code findings (for package-centric formats). */
+function packageFindingsOnly(result: ScanResult): ScanResult {
+  return { ...result, findings: result.findings.filter((f) => f.type !== "CODE_VULNERABILITY") };
 }
 
 function parseCount(value: string): number {
@@ -139,31 +153,79 @@ export function buildProgram(): Command {
       collect,
       [],
     )
+    .option("--code", "also scan the function code for vulnerabilities (CODE_VULNERABILITY findings)")
+    .option("--code-only", "scan the code only: no package inventory, no advisory database needed")
+    .option(
+      "--code-include-dependencies",
+      "code scanning also reads node_modules, site-packages and vendor directories",
+    )
     .action(
       async (
         target: string,
-        opts: { format: string; failOn?: Severity; output?: string; layer: string[]; submit?: string },
+        opts: {
+          format: string;
+          failOn?: Severity;
+          output?: string;
+          layer: string[];
+          submit?: string;
+          code?: boolean;
+          codeOnly?: boolean;
+          codeIncludeDependencies?: boolean;
+        },
         cmd: Command,
       ) => {
         const quiet = cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
-        const store = openStoreForScan(dataDirOf(cmd));
+        const withCode = opts.code === true || opts.codeOnly === true;
+        if (opts.codeOnly && opts.submit)
+          throw new UsageError("--submit sends a package inventory: not with --code-only");
+        const codeOptions = {
+          ...(opts.codeIncludeDependencies ? { includeDependencies: true } : {}),
+        };
+        const store = opts.codeOnly ? undefined : openStoreForScan(dataDirOf(cmd));
         const progress = new Progress(!quiet);
         const opened = await openTarget(target, {
           functionLayers: opts.layer,
           limits: limitsOf(cmd),
           onLayer: (i, n) => progress.update("reading layers", i, n),
+          ...(withCode ? { alsoWants: codeWants(codeOptions) } : {}),
         });
         try {
-          const result = await scanTree(opened, store, {
-            onProgress: (p) =>
-              progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
-          });
+          if (withCode && !supportsCodeScan(opened))
+            throw new UsageError(
+              "code scanning applies to directories and function packages (zip files) only",
+            );
+          const scanCodeOf = async () => {
+            const t0 = performance.now();
+            const code = await scanTargetCode(opened, {
+              ...codeOptions,
+              onProgress: (done) => progress.update("scanning code", done),
+            });
+            return { code, ms: performance.now() - t0 };
+          };
+          let result: ScanResult;
+          if (!store) {
+            const { code, ms } = await scanCodeOf();
+            result = codeOnlyResult(opened, code, { codeMs: ms });
+          } else {
+            result = await scanTree(opened, store, {
+              onProgress: (p) =>
+                progress.update(p.phase === "walk" ? "walking" : "extracting", p.done, p.total),
+            });
+            if (withCode) {
+              const { code, ms } = await scanCodeOf();
+              addCodeFindings(result, code);
+              result.timings.codeMs = ms;
+            }
+          }
           progress.stop();
           if (opts.submit) process.stderr.write(await submitScan(opts.submit, result));
           const report = renderReport(result, opts.format);
           if (opts.output) writeFileSync(opts.output, report);
           else process.stdout.write(report);
           for (const w of result.inventory.warnings) {
+            process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
+          }
+          for (const w of [...(result.code?.skipped ?? []), ...(result.code?.partial ?? [])]) {
             process.stderr.write(`warning: ${w.path}: ${w.reason}\n`);
           }
           // The table already ends in the summary; other formats get it on stderr.
@@ -176,7 +238,8 @@ export function buildProgram(): Command {
           }
         } finally {
           progress.stop();
-          store.close();
+          store?.close();
+          if (withCode) opened.close();
         }
       },
     );

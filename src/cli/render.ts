@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import pc from "picocolors";
 import type { Inventory } from "../extractors/types.js";
+import type { Finding } from "../findings/finding.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import { SEVERITIES, type Severity, severityRank } from "../scoring/cvss.js";
 
@@ -45,17 +46,31 @@ export function renderTable(result: ScanResult): string {
   lines.push(pc.bold(`Target: ${result.target}`));
   if (inv.os)
     lines.push(`OS: ${inv.os.prettyName ?? inv.os.id}${inv.os.ecosystem ? ` (${inv.os.ecosystem})` : ""}`);
-  lines.push(
-    `Packages: ${inv.packages.length} from ${new Set(inv.packages.map((p) => p.location)).size} files`,
-  );
+  // --code-only takes no inventory
+  if (!result.code || inv.entries > 0 || inv.packages.length > 0)
+    lines.push(
+      `Packages: ${inv.packages.length} from ${new Set(inv.packages.map((p) => p.location)).size} files`,
+    );
+  if (result.code) {
+    const c = result.code;
+    lines.push(
+      `Code: ${c.scanned} files scanned${c.skipped.length > 0 ? `, ${c.skipped.length} skipped` : ""}${
+        c.partial.length > 0 ? `, ${c.partial.length} partially analysed` : ""
+      }`,
+    );
+  }
   lines.push(summaryLine(result));
   if (result.findings.length === 0) return lines.join("\n") + "\n";
+  const code = result.findings.filter((f) => f.type === "CODE_VULNERABILITY");
+  const packages = result.findings.filter((f) => f.type !== "CODE_VULNERABILITY");
+  const codeTable = code.length > 0 ? renderCodeTable(code) : "";
+  if (packages.length === 0) return lines.join("\n") + "\n" + codeTable;
   const table = new Table({
     head: ["Severity", "Vulnerability", "Package", "Installed", "Fixed in", "Path"],
     style: { head: [], border: [] },
     chars: COMPACT,
   });
-  for (const f of result.findings) {
+  for (const f of packages) {
     const p = f.packageVulnerabilityDetails.vulnerablePackages[0]!;
     table.push([
       COLOR[f.severity](f.severity),
@@ -66,7 +81,27 @@ export function renderTable(result: ScanResult): string {
       p.filePath ?? "",
     ]);
   }
-  return lines.join("\n") + "\n" + table.toString() + "\n";
+  return lines.join("\n") + "\n" + table.toString() + "\n" + codeTable;
+}
+
+/** Code findings: severity, detector, CWEs and where. */
+function renderCodeTable(findings: readonly Finding[]): string {
+  const table = new Table({
+    head: ["Severity", "Detector", "CWE", "Location"],
+    style: { head: [], border: [] },
+    chars: COMPACT,
+  });
+  for (const f of findings) {
+    const d = f.codeVulnerabilityDetails!;
+    const p = d.filePath;
+    table.push([
+      COLOR[f.severity](f.severity),
+      d.detectorId,
+      d.cwes.join(", "),
+      `${p.filePath}:${p.startLine}${p.endLine !== p.startLine ? `-${p.endLine}` : ""}`,
+    ]);
+  }
+  return table.toString() + "\n";
 }
 
 /** Packages as a table: type, name, version, source package, file. */

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
 import type { AdvisoryReader, CvssEntry } from "../advisories/types.js";
+import type { CodeFinding } from "../code/scan.js";
 import type { OsInfo, Package } from "../extractors/types.js";
 import type { Match, MatchEvidence } from "../matching/match.js";
 import { adjustCvss, type ResourceContext } from "../scoring/context.js";
 import { cvssBaseScore, type Severity, severityOfScore } from "../scoring/cvss.js";
 
-/** The inspector2 `Finding` shape (service model 2020-06-08): package and network findings. */
+/** The inspector2 `Finding` shape (service model 2020-06-08): package, network and code findings. */
 export interface Finding {
   awsAccountId: string;
   findingArn: string;
-  type: "PACKAGE_VULNERABILITY" | "NETWORK_REACHABILITY";
+  type: "PACKAGE_VULNERABILITY" | "NETWORK_REACHABILITY" | "CODE_VULNERABILITY";
   title: string;
   description: string;
   severity: Severity;
@@ -39,7 +40,12 @@ export interface Finding {
     protocol: "TCP" | "UDP";
     networkPath: { steps: { componentId: string; componentType: string; componentArn?: string }[] };
   };
-  /** Present on PACKAGE_VULNERABILITY findings (network findings carry an empty shell; see network.ts). */
+  /** Present on CODE_VULNERABILITY findings (see toCodeFinding). */
+  codeVulnerabilityDetails?: CodeVulnerabilityDetails;
+  /**
+   * Present on PACKAGE_VULNERABILITY findings (network and code findings have none; see network.ts
+   * and toCodeFinding).
+   */
   packageVulnerabilityDetails: {
     vulnerabilityId: string;
     source: string;
@@ -52,6 +58,18 @@ export interface Finding {
     referenceUrls: string[];
     vulnerablePackages: VulnerablePackage[];
   };
+}
+
+/** inspector2 CodeVulnerabilityDetails. */
+export interface CodeVulnerabilityDetails {
+  cwes: string[];
+  detectorId: string;
+  detectorName: string;
+  detectorTags?: string[];
+  filePath: { fileName: string; filePath: string; startLine: number; endLine: number };
+  referenceUrls?: string[];
+  ruleId?: string;
+  sourceLambdaLayerArn?: string;
 }
 
 export interface VulnerablePackage {
@@ -338,4 +356,55 @@ export function findingKey(resourceId: string, vulnerabilityId: string, pkg: Pac
     .update([resourceId, vulnerabilityId, pkg.type, pkg.name, pkg.location].join("\0"))
     .digest("hex")
     .slice(0, 32);
+}
+
+/**
+ * A CODE_VULNERABILITY finding for one code scanning result. The ARN is derived from the resource
+ * and the finding's fingerprint (detector, file, whitespace-normalised flagged code, occurrence),
+ * not from line numbers: moving code around does not open and close findings.
+ */
+export function toCodeFinding(
+  cf: CodeFinding,
+  ctx: FindingContext & { sourceLambdaLayerArn?: string },
+): Finding {
+  const key = createHash("sha256")
+    .update([ctx.resource.id, "CODE_VULNERABILITY", cf.fingerprint].join("\0"))
+    .digest("hex")
+    .slice(0, 32);
+  const slash = cf.filePath.lastIndexOf("/");
+  const finding = {
+    awsAccountId: ctx.accountId,
+    findingArn: `arn:aws:inspector2:${ctx.region}:${ctx.accountId}:finding/${key}`,
+    type: "CODE_VULNERABILITY",
+    title: cf.title,
+    description: cf.description,
+    severity: cf.severity,
+    status: "ACTIVE",
+    firstObservedAt: ctx.now,
+    lastObservedAt: ctx.now,
+    updatedAt: ctx.now,
+    fixAvailable: "NO",
+    exploitAvailable: "NO",
+    remediation: {
+      recommendation: { text: cf.remediation, ...(cf.referenceUrls[0] ? { Url: cf.referenceUrls[0] } : {}) },
+    },
+    resources: [ctx.resource],
+    codeVulnerabilityDetails: {
+      cwes: cf.cwes.slice(0, 10),
+      detectorId: cf.detectorId,
+      detectorName: cf.detectorName,
+      ...(cf.detectorTags.length > 0 ? { detectorTags: cf.detectorTags.slice(0, 10) } : {}),
+      filePath: {
+        fileName: cf.filePath.slice(slash + 1),
+        filePath: cf.filePath,
+        startLine: cf.startLine,
+        endLine: cf.endLine,
+      },
+      ...(cf.referenceUrls.length > 0 ? { referenceUrls: cf.referenceUrls.slice(0, 10) } : {}),
+      ruleId: cf.ruleId,
+      ...(ctx.sourceLambdaLayerArn ? { sourceLambdaLayerArn: ctx.sourceLambdaLayerArn } : {}),
+    },
+  };
+  // Code findings have no package details; the storage and API read them optionally.
+  return finding as unknown as Finding;
 }

@@ -3,7 +3,9 @@ import type { Finding } from "../findings/finding.js";
 
 /** The package a finding is about, found again in the inventory (same file, name and version). */
 export function packageOfFinding(f: Finding, packages: readonly Package[]): Package | undefined {
-  const vp = f.packageVulnerabilityDetails.vulnerablePackages[0];
+  // Code and network findings have no package details.
+  const vp = (f.packageVulnerabilityDetails as Finding["packageVulnerabilityDetails"] | undefined)
+    ?.vulnerablePackages[0];
   if (!vp) return undefined;
   return packages.find(
     (p) => p.location === vp.filePath && p.name === vp.name && versionMatches(p.version, vp),

@@ -16,6 +16,22 @@ import { type ImageLimits, ImageTree } from "../sources/image-tree.js";
 import type { FileTree, TreeEntry } from "../sources/types.js";
 import { attributeLayers } from "./layers.js";
 
+/** Files code scanning analysed, skipped and analysed only in part (src/code). */
+export interface CodeScanSummary {
+  scanned: number;
+  skipped: { path: string; reason: string }[];
+  partial: { path: string; reason: string }[];
+  languages: Record<string, number>;
+  bytes: number;
+  /** The code around each code finding, as BatchGetCodeSnippet returns it. */
+  snippets: {
+    findingArn: string;
+    startLine: number;
+    endLine: number;
+    codeSnippet: { lineNumber: number; content: string }[];
+  }[];
+}
+
 export interface ScanOptions {
   accountId?: string;
   region?: string;
@@ -29,7 +45,9 @@ export interface ScanResult {
   inventory: Inventory;
   findings: Finding[];
   matchStats: MatchStats;
-  timings: { inventoryMs: number; matchMs: number };
+  timings: { inventoryMs: number; matchMs: number; codeMs?: number };
+  /** What code scanning covered, when it ran (`vigil scan --code`); its findings are in `findings`. */
+  code?: CodeScanSummary;
 }
 
 const LIVE_HOST_EXCLUDES = ["proc", "sys", "dev", "run"];
@@ -89,6 +107,8 @@ export async function openTarget(
     limits?: Partial<ImageLimits>;
     /** Layer zips of a function package, applied under /opt in order. */
     functionLayers?: string[];
+    /** Files to retain besides what the extractors want (source files for code scanning). */
+    alsoWants?: (e: TreeEntry) => boolean;
   } = {},
 ): Promise<ScanTarget> {
   let abs = resolve(target);
@@ -120,7 +140,7 @@ export async function openTarget(
     }
   }
   const extractors = options.extractors ?? allExtractors;
-  const wants = (e: TreeEntry) => extractors.some((x) => x.wants(e));
+  const wants = (e: TreeEntry) => extractors.some((x) => x.wants(e)) || (options.alsoWants?.(e) ?? false);
   const head = st.isFile() ? head512(abs) : Buffer.alloc(0);
   if (!image && isZipFile(head)) {
     const layers = (options.functionLayers ?? []).map((l) => resolve(l));
@@ -149,7 +169,7 @@ export async function openTarget(
 }
 
 /** Resource record for a scanned root filesystem, directory or image. */
-function resourceFor(target: ScanTarget, inv: Inventory, region: string): FindingResource {
+export function resourceFor(target: ScanTarget, inv: Inventory, region: string): FindingResource {
   const platform = inv.os
     ? (inv.os.prettyName ?? `${inv.os.id} ${inv.os.versionId ?? ""}`.trim())
     : undefined;

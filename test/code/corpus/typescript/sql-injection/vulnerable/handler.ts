@@ -1,0 +1,11 @@
+// @ts-nocheck — corpus for the code scanner: type-checked by nobody, parsed by the scanner
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { Pool } from "pg";
+
+const pool = new Pool();
+
+export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const status = event.queryStringParameters!.status as string;
+  const { rows } = await pool.query(`SELECT * FROM orders WHERE status = '${status}'`);  // expect: typescript/sql-injection
+  return { statusCode: 200, body: JSON.stringify(rows) };
+};

@@ -1,0 +1,6 @@
+// @ts-nocheck — corpus for the code scanner: type-checked by nobody, parsed by the scanner
+import serialize from "node-serialize";
+
+export const handler = async (event: { body: string }) => {
+  return serialize.serialize(JSON.parse(event.body));
+};
