@@ -5,13 +5,26 @@ import { readFileSync } from "node:fs";
  * Checks documents against a service model shipped with Debian's awscli (botocore
  * data/<service>/<version>/service-2.json): member names, required members, types, enums.
  */
-interface Shape {
+export interface Shape {
   type: string;
   members?: Record<string, { shape: string }>;
   required?: string[];
   member?: { shape: string };
   value?: { shape: string };
   enum?: string[];
+  min?: number;
+  max?: number;
+}
+
+export interface ValidatorOptions {
+  /** "Shape.member" names the API gained after the model at hand. */
+  newer?: ReadonlySet<string>;
+  /** Blank strings are errors (Security Hub rejects them). */
+  nonEmptyStrings?: boolean;
+  /** Timestamps as numbers (the restJson1 wire format) rather than ISO strings. */
+  epochSeconds?: boolean;
+  /** Check list and string lengths against the model's min/max. */
+  lengths?: boolean;
 }
 
 export function serviceModelShapes(service: string): Record<string, Shape> {
@@ -32,9 +45,17 @@ export function serviceModelShapes(service: string): Record<string, Shape> {
 export function serviceModelValidator(
   service: string,
   rootShape: string,
-  options: { newer?: ReadonlySet<string>; nonEmptyStrings?: boolean; epochSeconds?: boolean } = {},
+  options: ValidatorOptions = {},
 ): (doc: unknown, at?: string) => string[] {
-  const shapes = serviceModelShapes(service);
+  return shapesValidator(serviceModelShapes(service), rootShape, options);
+}
+
+/** The same over shapes loaded elsewhere (another botocore's model). */
+export function shapesValidator(
+  shapes: Record<string, Shape>,
+  rootShape: string,
+  options: ValidatorOptions = {},
+): (doc: unknown, at?: string) => string[] {
   const walk = (name: string, value: unknown, at: string, errors: string[]): void => {
     const shape = shapes[name];
     if (!shape) {
@@ -57,11 +78,17 @@ export function serviceModelValidator(
         return;
       }
       case "list":
-        if (!Array.isArray(value)) errors.push(`${at}: expected a list`);
-        else
-          value.forEach((v, i) => {
-            walk(shape.member!.shape, v, `${at}[${i}]`, errors);
-          });
+        if (!Array.isArray(value)) {
+          errors.push(`${at}: expected a list`);
+          return;
+        }
+        if (options.lengths && shape.min !== undefined && value.length < shape.min)
+          errors.push(`${at}: fewer than ${shape.min} items`);
+        if (options.lengths && shape.max !== undefined && value.length > shape.max)
+          errors.push(`${at}: more than ${shape.max} items`);
+        value.forEach((v, i) => {
+          walk(shape.member!.shape, v, `${at}[${i}]`, errors);
+        });
         return;
       case "map":
         if (typeof value !== "object" || value === null) errors.push(`${at}: expected a map`);
@@ -72,6 +99,10 @@ export function serviceModelValidator(
           errors.push(`${at}: expected a${options.nonEmptyStrings ? " non-empty" : ""} string`);
         else if (shape.enum && !shape.enum.includes(value))
           errors.push(`${at}: ${value} is not one of ${shape.enum.join(",")}`);
+        else if (options.lengths && shape.min !== undefined && value.length < shape.min)
+          errors.push(`${at}: shorter than ${shape.min}`);
+        else if (options.lengths && shape.max !== undefined && value.length > shape.max)
+          errors.push(`${at}: longer than ${shape.max}`);
         return;
       case "double":
       case "integer":
