@@ -83,6 +83,7 @@ export interface VulnerablePackage {
   fixedInVersion: string;
   remediation?: string;
   sourceLayerHash?: string;
+  sourceLambdaLayerArn?: string;
 }
 
 export interface FindingResource {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Advisory } from "../advisories/types.js";
-import { type Finding, toFinding } from "../findings/finding.js";
+import { toFinding } from "../findings/finding.js";
 import { toCycloneDx } from "../formats/cyclonedx.js";
 import { readSbomDocument } from "../formats/sbom-input.js";
 import { matchInventory } from "../matching/match.js";
-import { aggregate } from "../service/aggregations.js";
+import { aggregateInDatabase } from "../service/aggregations.js";
 import type { FilterCriteria } from "../service/criteria.js";
 import { type MapFilter, mapMatches, type StringFilter, stringMatches } from "../service/criteria.js";
 import { notFound, validation } from "../service/errors.js";
@@ -101,13 +101,6 @@ export function page<T>(ctx: RequestContext, name: string, items: T[], defaultMa
   const more =
     start + max < items.length ? { nextToken: encodeToken({ v: start + max, a: "", q: key }) } : {};
   return { slice: items.slice(start, start + max), more };
-}
-
-async function collect(ctx: RequestContext, criteria: FilterCriteria = {}): Promise<Finding[]> {
-  const scope = await scopeOf(ctx, accountFilters(criteria, "awsAccountId", "cloudProviderAccountId"));
-  const out: Finding[] = [];
-  for await (const f of ctx.service.findings(scope, criteria)) out.push(f);
-  return out;
 }
 
 function filterOut(f: {
@@ -511,9 +504,16 @@ export const operations: Operation[] = [
       // Aggregations count active findings, as Inspector's do.
       const criteria: FilterCriteria = { findingStatus: [{ comparison: "EQUALS", value: "ACTIVE" }] };
       if (b.accountIds?.length) criteria["awsAccountId"] = b.accountIds;
-      const responses = aggregate(b.aggregationType, b.aggregationRequest, await collect(ctx, criteria));
-      const { slice, more } = page(ctx, "agg", responses, 50);
-      return { aggregationType: b.aggregationType, responses: slice, ...more };
+      const scope = await scopeOf(ctx, accountFilters(criteria, "awsAccountId"));
+      const agg = await aggregateInDatabase(
+        ctx.service.db,
+        scope,
+        criteria,
+        b.aggregationType,
+        b.aggregationRequest,
+      );
+      const { slice, more } = page(ctx, "agg", agg.groups, 50);
+      return { aggregationType: b.aggregationType, responses: await agg.responses(slice), ...more };
     },
   },
   {

@@ -13,9 +13,23 @@ import type {
   TitleAggregationResponse,
   VmInstanceAggregationResponse,
 } from "@aws-sdk/client-inspector2";
+import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
+import type { ServiceTables } from "../db/service/schema.js";
 import type { Finding } from "../findings/finding.js";
-import { type MapFilter, mapMatches, type StringFilter, stringMatches } from "./criteria.js";
+import {
+  criteriaWhere,
+  type Eb,
+  type FilterCriteria,
+  type MapFilter,
+  mapMatches,
+  type StringColumn,
+  type StringFilter,
+  stringColumnWhere,
+  stringMatches,
+} from "./criteria.js";
 import { validation } from "./errors.js";
+import { rowToFinding } from "./findings-store.js";
+import { accountScope } from "./organizations.js";
 
 /**
  * inspector2 ListFindingAggregations over findings held in memory. The caller has already narrowed
@@ -73,16 +87,46 @@ interface Entry {
   f: Finding;
   sub: string | undefined;
 }
+
+/** What a group counts: the same numbers whether tallied here or by the database. */
+export interface Stats {
+  all: number;
+  critical: number;
+  high: number;
+  medium: number;
+  exploitable: number;
+  fixable: number;
+  network: number;
+  /** Distinct resources (AFFECTED_INSTANCES, AFFECTED_IMAGES). */
+  resources: number;
+  /** The least vulnerability id in the group (a title's). */
+  vulnerabilityId: string | undefined;
+}
+
 interface Group {
   key: string[];
-  findings: Finding[];
+  stats: Stats;
+  /** The group's first finding: resource-level fields (details, tags, region) are read from it. */
   first: Entry;
 }
-interface Built {
-  out: AggregationResponse;
-  counts: SeverityCounts;
-  /** Extra sort keys (AFFECTED_INSTANCES, AFFECTED_IMAGES, NETWORK_FINDINGS). */
-  metrics?: Record<string, number>;
+
+type Column = StringColumn;
+
+/**
+ * How the database computes a type's groups. `key` lists the columns of the group key in the
+ * response's key order; `columns` names the request filters a column answers exactly (pushed
+ * into the query); every other filter reads resource-level fields, so it is tested on the group's
+ * first finding. `rollup` groups per resource in the database, then by `Spec.key` here (AMI).
+ */
+interface SqlPlan {
+  key: Column[];
+  resourceType?: string;
+  nonEmpty?: Column[];
+  columns?: Record<string, Column>;
+  /** Whether `build` or a filter reads the first finding (loaded per resource). */
+  needsFirst?: boolean;
+  distinctResources?: boolean;
+  rollup?: boolean;
 }
 
 type Getter<T> = (e: Entry) => T;
@@ -99,7 +143,8 @@ interface Spec {
   /** What this finding contributes; none when it is not of this aggregation's kind. */
   entries(f: Finding): Entry[];
   key(e: Entry): string[];
-  build(g: Group): Built;
+  build(g: Group): AggregationResponse;
+  sql: SqlPlan;
 }
 
 // ---- reading findings ----
@@ -151,22 +196,40 @@ const packageValues = (f: Finding, field: "name" | "sourceLayerHash" | "sourceLa
 const exploitable = (f: Finding) => f.exploitAvailable === "YES";
 /** PARTIAL counts: a fix exists for part of the affected packages. */
 const fixable = (f: Finding) => f.fixAvailable === "YES" || f.fixAvailable === "PARTIAL";
-const countOf = (fs: readonly Finding[], p: (f: Finding) => boolean) =>
-  fs.reduce((n, f) => n + (p(f) ? 1 : 0), 0);
-const distinctResources = (fs: readonly Finding[]) => new Set(fs.map(resourceId)).size;
-const networkFindings = (fs: readonly Finding[]) =>
-  countOf(fs, (f) => (f.type as string) === "NETWORK_REACHABILITY");
 
-function severityCounts(fs: readonly Finding[]): SeverityCounts {
-  const c = { all: 0, medium: 0, high: 0, critical: 0 };
+/** The stats of findings held in memory. */
+function statsOf(fs: readonly Finding[]): Stats {
+  const s: Stats = {
+    all: 0,
+    critical: 0,
+    high: 0,
+    medium: 0,
+    exploitable: 0,
+    fixable: 0,
+    network: 0,
+    resources: new Set(fs.map(resourceId)).size,
+    vulnerabilityId: undefined,
+  };
   for (const f of fs) {
-    c.all++;
-    if (f.severity === "CRITICAL") c.critical++;
-    else if (f.severity === "HIGH") c.high++;
-    else if (f.severity === "MEDIUM") c.medium++;
+    s.all++;
+    if (f.severity === "CRITICAL") s.critical++;
+    else if (f.severity === "HIGH") s.high++;
+    else if (f.severity === "MEDIUM") s.medium++;
+    if (exploitable(f)) s.exploitable++;
+    if (fixable(f)) s.fixable++;
+    if ((f.type as string) === "NETWORK_REACHABILITY") s.network++;
+    const v = f.packageVulnerabilityDetails?.vulnerabilityId;
+    if (v && (s.vulnerabilityId === undefined || v < s.vulnerabilityId)) s.vulnerabilityId = v;
   }
-  return c;
+  return s;
 }
+
+const severityCounts = (s: Stats): SeverityCounts => ({
+  all: s.all,
+  medium: s.medium,
+  high: s.high,
+  critical: s.critical,
+});
 
 /** Copies the defined values only, so absent fields stay absent rather than `undefined`. */
 function defined<T extends object>(o: T): T {
@@ -194,7 +257,16 @@ const TYPE_ENUMS = {
   findingType: { values: FINDING_TYPES, of: (e: Entry) => e.f.type },
   resourceType: { values: RESOURCE_TYPES, of: (e: Entry) => resourceType(e.f) },
 };
+const TYPE_COLUMNS: Record<string, Column> = { findingType: "type", resourceType: "resource_type" };
 const tags = (e: Entry) => e.f.resources[0]?.tags;
+
+/** A per-resource aggregation's plan: grouped by resource, filters on its id pushed down. */
+const perResource = (resourceType: string, idFilter: string): SqlPlan => ({
+  key: ["resource_id", "account_id"],
+  resourceType,
+  columns: { [idFilter]: "resource_id" },
+  needsFirst: true,
+});
 
 // ---- the aggregations ----
 
@@ -205,20 +277,18 @@ function accountTotals(member: "accountAggregation" | "findingTypeAggregation"):
     enums: TYPE_ENUMS,
     entries: (f) => [{ f, sub: undefined }],
     key: (e) => [e.f.awsAccountId],
-    build: ({ key, findings }) => {
-      const counts = severityCounts(findings);
+    build: ({ key, stats }) => {
       const body = {
         accountId: key[0]!,
-        severityCounts: counts,
-        exploitAvailableCount: countOf(findings, exploitable),
-        fixAvailableCount: countOf(findings, fixable),
+        severityCounts: severityCounts(stats),
+        exploitAvailableCount: stats.exploitable,
+        fixAvailableCount: stats.fixable,
       };
-      return {
-        out:
-          member === "accountAggregation" ? { accountAggregation: body } : { findingTypeAggregation: body },
-        counts,
-      };
+      return member === "accountAggregation"
+        ? { accountAggregation: body }
+        : { findingTypeAggregation: body };
     },
+    sql: { key: ["account_id"], columns: TYPE_COLUMNS },
   };
 }
 
@@ -244,6 +314,10 @@ const ECR_IMAGE_FILTERS = {
 const ECR_IN_USE = {
   numbers: { inUseCount: (e: Entry) => num(ecr(e.f)["inUseCount"]) },
   dates: { lastInUseAt: (e: Entry) => timeMs(ecr(e.f)["lastInUseAt"]) },
+};
+const ECR_PLAN: SqlPlan = {
+  ...perResource("AWS_ECR_CONTAINER_IMAGE", "resourceIds"),
+  columns: { resourceIds: "resource_id", repositories: "ecr_repository" },
 };
 
 const lambdaFn: Pick<Spec, "entries" | "key"> = {
@@ -275,17 +349,15 @@ const SPECS: Record<AggregationType, Spec> = {
     entries: (f) =>
       resourceType(f) === "AWS_EC2_INSTANCE" && str(ec2(f)["imageId"]) ? [{ f, sub: undefined }] : [],
     key: (e) => [str(ec2(e.f)["imageId"])!, e.f.awsAccountId],
-    build: ({ key, findings }) => {
-      const counts = severityCounts(findings);
-      const affectedInstances = distinctResources(findings);
-      return {
-        out: {
-          amiAggregation: { ami: key[0]!, accountId: key[1]!, severityCounts: counts, affectedInstances },
-        },
-        counts,
-        metrics: { AFFECTED_INSTANCES: affectedInstances },
-      };
-    },
+    build: ({ key, stats }) => ({
+      amiAggregation: {
+        ami: key[0]!,
+        accountId: key[1]!,
+        severityCounts: severityCounts(stats),
+        affectedInstances: stats.resources,
+      },
+    }),
+    sql: { ...perResource("AWS_EC2_INSTANCE", "instanceIds"), columns: {}, rollup: true },
   },
 
   AWS_EC2_INSTANCE: {
@@ -294,26 +366,21 @@ const SPECS: Record<AggregationType, Spec> = {
     strings: { amis: ec2Ami, operatingSystems: ec2Os, instanceIds: byResourceId },
     maps: { instanceTags: tags },
     ...ec2Instance,
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
-      const network = networkFindings(findings);
+    build: ({ key, stats, first }) => {
       const d = ec2(first.f);
       return {
-        out: {
-          ec2InstanceAggregation: defined<Ec2InstanceAggregationResponse>({
-            instanceId: key[0]!,
-            ami: str(d["imageId"]),
-            operatingSystem: str(d["platform"]),
-            instanceTags: first.f.resources[0]?.tags,
-            accountId: key[1]!,
-            severityCounts: counts,
-            networkFindings: network,
-          }),
-        },
-        counts,
-        metrics: { NETWORK_FINDINGS: network },
+        ec2InstanceAggregation: defined<Ec2InstanceAggregationResponse>({
+          instanceId: key[0]!,
+          ami: str(d["imageId"]),
+          operatingSystem: str(d["platform"]),
+          instanceTags: first.f.resources[0]?.tags,
+          accountId: key[1]!,
+          severityCounts: severityCounts(stats),
+          networkFindings: stats.network,
+        }),
       };
     },
+    sql: perResource("AWS_EC2_INSTANCE", "instanceIds"),
   },
 
   VM_INSTANCE: {
@@ -327,29 +394,24 @@ const SPECS: Record<AggregationType, Spec> = {
     },
     maps: { instanceTags: tags },
     ...ec2Instance,
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
-      const network = networkFindings(findings);
+    build: ({ key, stats, first }) => {
       const d = ec2(first.f);
       return {
-        out: {
-          vmInstanceAggregation: defined<VmInstanceAggregationResponse>({
-            resourceId: key[0]!,
-            ...cloud(first.f),
-            vmImageReference: str(d["imageId"]),
-            operatingSystem: str(d["platform"]),
-            tags: first.f.resources[0]?.tags,
-            accountId: key[1]!,
-            severityCounts: counts,
-            networkFindings: network,
-            exploitAvailableActiveFindingsCount: countOf(findings, exploitable),
-            fixAvailableActiveFindingsCount: countOf(findings, fixable),
-          }),
-        },
-        counts,
-        metrics: { NETWORK_FINDINGS: network },
+        vmInstanceAggregation: defined<VmInstanceAggregationResponse>({
+          resourceId: key[0]!,
+          ...cloud(first.f),
+          vmImageReference: str(d["imageId"]),
+          operatingSystem: str(d["platform"]),
+          tags: first.f.resources[0]?.tags,
+          accountId: key[1]!,
+          severityCounts: severityCounts(stats),
+          networkFindings: stats.network,
+          exploitAvailableActiveFindingsCount: stats.exploitable,
+          fixAvailableActiveFindingsCount: stats.fixable,
+        }),
       };
     },
+    sql: perResource("AWS_EC2_INSTANCE", "resourceIds"),
   },
 
   AWS_ECR_CONTAINER: {
@@ -358,23 +420,20 @@ const SPECS: Record<AggregationType, Spec> = {
     strings: { ...ECR_IMAGE_FILTERS, imageShas: (e) => list(str(ecr(e.f)["imageHash"])) },
     ...ECR_IN_USE,
     ...ecrImage,
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
+    build: ({ key, stats, first }) => {
       const d = ecr(first.f);
       return {
-        out: {
-          awsEcrContainerAggregation: defined<AwsEcrContainerAggregationResponse>({
-            resourceId: key[0]!,
-            ...ecrFields(first.f),
-            accountId: key[1]!,
-            severityCounts: counts,
-            lastInUseAt: date(d["lastInUseAt"]),
-            inUseCount: num(d["inUseCount"]),
-          }),
-        },
-        counts,
+        awsEcrContainerAggregation: defined<AwsEcrContainerAggregationResponse>({
+          resourceId: key[0]!,
+          ...ecrFields(first.f),
+          accountId: key[1]!,
+          severityCounts: severityCounts(stats),
+          lastInUseAt: date(d["lastInUseAt"]),
+          inUseCount: num(d["inUseCount"]),
+        }),
       };
     },
+    sql: ECR_PLAN,
   },
 
   CONTAINER_IMAGE: {
@@ -388,31 +447,28 @@ const SPECS: Record<AggregationType, Spec> = {
     },
     ...ECR_IN_USE,
     ...ecrImage,
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
+    build: ({ key, stats, first }) => {
       const d = ecr(first.f);
       const { imageSha, ...rest } = ecrFields(first.f);
       return {
-        out: {
-          containerImageAggregation: defined<ContainerImageAggregationResponse>({
-            resourceId: key[0]!,
-            ...cloud(first.f),
-            imageDigest: imageSha,
-            repository: rest.repository,
-            registry: str(d["registry"]),
-            architecture: rest.architecture,
-            imageTags: rest.imageTags,
-            accountId: key[1]!,
-            severityCounts: counts,
-            lastInUseAt: date(d["lastInUseAt"]),
-            inUseCount: num(d["inUseCount"]),
-            exploitAvailableActiveFindingsCount: countOf(findings, exploitable),
-            fixAvailableActiveFindingsCount: countOf(findings, fixable),
-          }),
-        },
-        counts,
+        containerImageAggregation: defined<ContainerImageAggregationResponse>({
+          resourceId: key[0]!,
+          ...cloud(first.f),
+          imageDigest: imageSha,
+          repository: rest.repository,
+          registry: str(d["registry"]),
+          architecture: rest.architecture,
+          imageTags: rest.imageTags,
+          accountId: key[1]!,
+          severityCounts: severityCounts(stats),
+          lastInUseAt: date(d["lastInUseAt"]),
+          inUseCount: num(d["inUseCount"]),
+          exploitAvailableActiveFindingsCount: stats.exploitable,
+          fixAvailableActiveFindingsCount: stats.fixable,
+        }),
       };
     },
+    sql: ECR_PLAN,
   },
 
   REPOSITORY: {
@@ -424,21 +480,20 @@ const SPECS: Record<AggregationType, Spec> = {
         ? [{ f, sub: undefined }]
         : [],
     key: (e) => [str(ecr(e.f)["repositoryName"])!, e.f.awsAccountId],
-    build: ({ key, findings }) => {
-      const counts = severityCounts(findings);
-      const affectedImages = distinctResources(findings);
-      return {
-        out: {
-          repositoryAggregation: {
-            repository: key[0]!,
-            accountId: key[1]!,
-            severityCounts: counts,
-            affectedImages,
-          },
-        },
-        counts,
-        metrics: { AFFECTED_IMAGES: affectedImages },
-      };
+    build: ({ key, stats }) => ({
+      repositoryAggregation: {
+        repository: key[0]!,
+        accountId: key[1]!,
+        severityCounts: severityCounts(stats),
+        affectedImages: stats.resources,
+      },
+    }),
+    sql: {
+      key: ["ecr_repository", "account_id"],
+      resourceType: "AWS_ECR_CONTAINER_IMAGE",
+      nonEmpty: ["ecr_repository"],
+      columns: { repositories: "ecr_repository" },
+      distinctResources: true,
     },
   },
 
@@ -456,21 +511,22 @@ const SPECS: Record<AggregationType, Spec> = {
         ? packageValues(f, "sourceLayerHash").map((sub) => ({ f, sub }))
         : [],
     key: (e) => [resourceId(e.f), e.sub!, e.f.awsAccountId],
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
-      return {
-        out: {
-          imageLayerAggregation: defined<ImageLayerAggregationResponse>({
-            repository: str(ecr(first.f)["repositoryName"]) ?? "",
-            resourceId: key[0]!,
-            layerHash: key[1]!,
-            accountId: key[2]!,
-            ...cloud(first.f),
-            severityCounts: counts,
-          }),
-        },
-        counts,
-      };
+    build: ({ key, stats, first }) => ({
+      imageLayerAggregation: defined<ImageLayerAggregationResponse>({
+        repository: str(ecr(first.f)["repositoryName"]) ?? "",
+        resourceId: key[0]!,
+        layerHash: key[1]!,
+        accountId: key[2]!,
+        ...cloud(first.f),
+        severityCounts: severityCounts(stats),
+      }),
+    }),
+    sql: {
+      key: ["resource_id", "source_layer", "account_id"],
+      resourceType: "AWS_ECR_CONTAINER_IMAGE",
+      nonEmpty: ["source_layer"],
+      columns: { repositories: "ecr_repository", resourceIds: "resource_id", layerHashes: "source_layer" },
+      needsFirst: true,
     },
   },
 
@@ -480,24 +536,21 @@ const SPECS: Record<AggregationType, Spec> = {
     strings: LAMBDA_FILTERS,
     maps: { functionTags: tags },
     ...lambdaFn,
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
+    build: ({ key, stats, first }) => {
       const d = lambda(first.f);
       return {
-        out: {
-          lambdaFunctionAggregation: defined<LambdaFunctionAggregationResponse>({
-            resourceId: key[0]!,
-            functionName: str(d["functionName"]),
-            runtime: str(d["runtime"]),
-            lambdaTags: first.f.resources[0]?.tags,
-            accountId: key[1]!,
-            severityCounts: counts,
-            lastModifiedAt: date(d["lastModifiedAt"]),
-          }),
-        },
-        counts,
+        lambdaFunctionAggregation: defined<LambdaFunctionAggregationResponse>({
+          resourceId: key[0]!,
+          functionName: str(d["functionName"]),
+          runtime: str(d["runtime"]),
+          lambdaTags: first.f.resources[0]?.tags,
+          accountId: key[1]!,
+          severityCounts: severityCounts(stats),
+          lastModifiedAt: date(d["lastModifiedAt"]),
+        }),
       };
     },
+    sql: perResource("AWS_LAMBDA_FUNCTION", "resourceIds"),
   },
 
   SERVERLESS_FUNCTION: {
@@ -506,27 +559,24 @@ const SPECS: Record<AggregationType, Spec> = {
     strings: { ...LAMBDA_FILTERS, ...CLOUD_FILTERS },
     maps: { functionTags: tags },
     ...lambdaFn,
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
+    build: ({ key, stats, first }) => {
       const d = lambda(first.f);
       return {
-        out: {
-          serverlessFunctionAggregation: defined<ServerlessFunctionAggregationResponse>({
-            resourceId: key[0]!,
-            ...cloud(first.f),
-            functionName: str(d["functionName"]),
-            runtime: str(d["runtime"]),
-            tags: first.f.resources[0]?.tags,
-            accountId: key[1]!,
-            severityCounts: counts,
-            lastModifiedAt: date(d["lastModifiedAt"]),
-            exploitAvailableActiveFindingsCount: countOf(findings, exploitable),
-            fixAvailableActiveFindingsCount: countOf(findings, fixable),
-          }),
-        },
-        counts,
+        serverlessFunctionAggregation: defined<ServerlessFunctionAggregationResponse>({
+          resourceId: key[0]!,
+          ...cloud(first.f),
+          functionName: str(d["functionName"]),
+          runtime: str(d["runtime"]),
+          tags: first.f.resources[0]?.tags,
+          accountId: key[1]!,
+          severityCounts: severityCounts(stats),
+          lastModifiedAt: date(d["lastModifiedAt"]),
+          exploitAvailableActiveFindingsCount: stats.exploitable,
+          fixAvailableActiveFindingsCount: stats.fixable,
+        }),
       };
     },
+    sql: perResource("AWS_LAMBDA_FUNCTION", "resourceIds"),
   },
 
   LAMBDA_LAYER: {
@@ -542,20 +592,21 @@ const SPECS: Record<AggregationType, Spec> = {
         ? packageValues(f, "sourceLambdaLayerArn").map((sub) => ({ f, sub }))
         : [],
     key: (e) => [resourceId(e.f), e.sub!, e.f.awsAccountId],
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
-      return {
-        out: {
-          lambdaLayerAggregation: {
-            functionName: str(lambda(first.f)["functionName"]) ?? "",
-            resourceId: key[0]!,
-            layerArn: key[1]!,
-            accountId: key[2]!,
-            severityCounts: counts,
-          },
-        },
-        counts,
-      };
+    build: ({ key, stats, first }) => ({
+      lambdaLayerAggregation: {
+        functionName: str(lambda(first.f)["functionName"]) ?? "",
+        resourceId: key[0]!,
+        layerArn: key[1]!,
+        accountId: key[2]!,
+        severityCounts: severityCounts(stats),
+      },
+    }),
+    sql: {
+      key: ["resource_id", "source_layer", "account_id"],
+      resourceType: "AWS_LAMBDA_FUNCTION",
+      nonEmpty: ["source_layer"],
+      columns: { resourceIds: "resource_id", layerArns: "source_layer" },
+      needsFirst: true,
     },
   },
 
@@ -565,12 +616,13 @@ const SPECS: Record<AggregationType, Spec> = {
     strings: { packageNames: (e) => list(e.sub) },
     entries: (f) => packageValues(f, "name").map((sub) => ({ f, sub })),
     key: (e) => [e.sub!, e.f.awsAccountId],
-    build: ({ key, findings }) => {
-      const counts = severityCounts(findings);
-      return {
-        out: { packageAggregation: { packageName: key[0]!, accountId: key[1]!, severityCounts: counts } },
-        counts,
-      };
+    build: ({ key, stats }) => ({
+      packageAggregation: { packageName: key[0]!, accountId: key[1]!, severityCounts: severityCounts(stats) },
+    }),
+    sql: {
+      key: ["package_name", "account_id"],
+      nonEmpty: ["package_name"],
+      columns: { packageNames: "package_name" },
     },
   },
 
@@ -584,24 +636,18 @@ const SPECS: Record<AggregationType, Spec> = {
     enums: TYPE_ENUMS,
     entries: (f) => [{ f, sub: undefined }],
     key: (e) => [e.f.title, e.f.awsAccountId],
-    build: ({ key, findings }) => {
-      const counts = severityCounts(findings);
-      // Titles name their vulnerability; should two ids share a title, the least one is reported.
-      const ids = findings
-        .map((f) => f.packageVulnerabilityDetails?.vulnerabilityId)
-        .filter((v) => v !== undefined);
-      const vulnerabilityId = ids.sort()[0];
-      return {
-        out: {
-          titleAggregation: defined<TitleAggregationResponse>({
-            title: key[0]!,
-            vulnerabilityId,
-            accountId: key[1]!,
-            severityCounts: counts,
-          }),
-        },
-        counts,
-      };
+    // Titles name their vulnerability; should two ids share a title, the least one is reported.
+    build: ({ key, stats }) => ({
+      titleAggregation: defined<TitleAggregationResponse>({
+        title: key[0]!,
+        vulnerabilityId: stats.vulnerabilityId,
+        accountId: key[1]!,
+        severityCounts: severityCounts(stats),
+      }),
+    }),
+    sql: {
+      key: ["title", "account_id"],
+      columns: { titles: "title", vulnerabilityIds: "vulnerability_id", ...TYPE_COLUMNS },
     },
   },
 
@@ -615,24 +661,21 @@ const SPECS: Record<AggregationType, Spec> = {
     },
     entries: (f) => ((resourceType(f) as string) === "CODE_REPOSITORY" ? [{ f, sub: undefined }] : []),
     key: (e) => [resourceId(e.f), e.f.awsAccountId],
-    build: ({ key, findings, first }) => {
-      const counts = severityCounts(findings);
+    build: ({ key, stats, first }) => {
       const d = code(first.f);
       return {
-        out: {
-          codeRepositoryAggregation: defined<CodeRepositoryAggregationResponse>({
-            projectNames: str(d["projectName"]) ?? "",
-            providerType: str(d["providerType"]),
-            severityCounts: counts,
-            exploitAvailableActiveFindingsCount: countOf(findings, exploitable),
-            fixAvailableActiveFindingsCount: countOf(findings, fixable),
-            accountId: key[1]!,
-            resourceId: key[0]!,
-          }),
-        },
-        counts,
+        codeRepositoryAggregation: defined<CodeRepositoryAggregationResponse>({
+          projectNames: str(d["projectName"]) ?? "",
+          providerType: str(d["providerType"]),
+          severityCounts: severityCounts(stats),
+          exploitAvailableActiveFindingsCount: stats.exploitable,
+          fixAvailableActiveFindingsCount: stats.fixable,
+          accountId: key[1]!,
+          resourceId: key[0]!,
+        }),
       };
     },
+    sql: perResource("CODE_REPOSITORY", "resourceIds"),
   },
 };
 
@@ -704,12 +747,33 @@ function ranges(
 const inRanges = (v: number | undefined, rs: readonly Range[]) =>
   v !== undefined && rs.some((r) => (r.lo === undefined || v >= r.lo) && (r.hi === undefined || v <= r.hi));
 
-/** The request's filters as one predicate over entries. */
-function compileFilters(spec: Spec, req: Record<string, unknown>): (e: Entry) => boolean {
+interface Compiled {
+  /** The filters left to test on entries (all of them when nothing is pushed down). */
+  keep: (e: Entry) => boolean;
+  /** Whether any filter is left to test. */
+  residual: boolean;
+  /** Filters the database answers: string filters per column, enum values per column. */
+  strings: { column: Column; filters: StringFilter[] }[];
+  equals: { column: Column; value: string }[];
+}
+
+/**
+ * The request's filters, validated. With `pushed` (the plan's columns), filters a column answers
+ * are returned for the query instead of being tested on entries.
+ */
+function compileFilters(
+  spec: Spec,
+  req: Record<string, unknown>,
+  pushed: Record<string, Column> = {},
+): Compiled {
   const tests: ((e: Entry) => boolean)[] = [];
+  const out: Compiled = { keep: () => true, residual: false, strings: [], equals: [] };
   for (const [field, of] of Object.entries(spec.strings ?? {})) {
     const fs = stringFilters(req, field);
-    if (fs) tests.push((e) => stringMatches(of(e), fs));
+    if (!fs) continue;
+    const column = pushed[field];
+    if (column) out.strings.push({ column, filters: fs });
+    else tests.push((e) => stringMatches(of(e), fs));
   }
   for (const [field, of] of Object.entries(spec.maps ?? {})) {
     const fs = mapFilters(req, field);
@@ -727,9 +791,13 @@ function compileFilters(spec: Spec, req: Record<string, unknown>): (e: Entry) =>
     const v = req[field];
     if (v === undefined || v === null) continue;
     if (typeof v !== "string" || !values.includes(v)) bad(field, `must be one of ${values.join(", ")}`);
-    tests.push((e) => of(e) === v);
+    const column = pushed[field];
+    if (column) out.equals.push({ column, value: v });
+    else tests.push((e) => of(e) === v);
   }
-  return (e) => tests.every((t) => t(e));
+  out.residual = tests.length > 0;
+  out.keep = (e) => tests.every((t) => t(e));
+  return out;
 }
 
 /** Accepts the per-type request (`{ sortBy, … }`) or the AggregationRequest union around it. */
@@ -762,29 +830,30 @@ const compareKeys = (a: readonly string[], b: readonly string[]): number => {
   return 0;
 };
 
-function metric(b: Built, name: string): number {
+function metric(s: Stats, name: string): number {
   switch (name) {
     case "ALL":
-      return b.counts.all ?? 0;
+      return s.all;
     case "CRITICAL":
-      return b.counts.critical ?? 0;
+      return s.critical;
     case "HIGH":
-      return b.counts.high ?? 0;
+      return s.high;
+    case "NETWORK_FINDINGS":
+      return s.network;
     default:
-      return b.metrics?.[name] ?? 0;
+      // AFFECTED_INSTANCES, AFFECTED_IMAGES
+      return s.resources;
   }
 }
 
-/**
- * The ListFindingAggregations `responses` for `aggregationType`, over every finding given.
- * `request` is the type's request member (e.g. an AmiAggregation) or the AggregationRequest union
- * holding it. Throws a ValidationException (an Error) for an unknown type or a malformed request.
- */
-export function aggregate(
-  aggregationType: string,
-  request: Record<string, unknown> | undefined,
-  findings: Iterable<Finding>,
-): AggregationResponse[] {
+interface Parsed {
+  spec: Spec;
+  req: Record<string, unknown>;
+  chain: string[];
+  dir: number;
+}
+
+function parse(aggregationType: string, request: Record<string, unknown> | undefined): Parsed {
   const spec = Object.hasOwn(SPECS, aggregationType) ? SPECS[aggregationType as AggregationType] : undefined;
   if (!spec) {
     throw validation(
@@ -799,29 +868,231 @@ export function aggregate(
   }
   const sortOrder = req["sortOrder"] ?? "DESC";
   if (sortOrder !== "ASC" && sortOrder !== "DESC") bad("sortOrder", "must be ASC or DESC");
-  const keep = compileFilters(spec, req);
+  return {
+    spec,
+    req,
+    chain: [sortBy, ...DEFAULT_CHAIN.filter((m) => m !== sortBy)],
+    dir: sortOrder === "ASC" ? 1 : -1,
+  };
+}
 
-  const groups = new Map<string, Group>();
+/** `sortBy` in `sortOrder`, then the other severity sorts, then the key ascending. */
+function sortGroups<G extends { key: string[]; stats: Stats }>(groups: G[], p: Parsed): G[] {
+  return groups.sort((x, y) => {
+    for (const m of p.chain) {
+      const d = metric(x.stats, m) - metric(y.stats, m);
+      if (d !== 0) return d * p.dir;
+    }
+    return compareKeys(x.key, y.key);
+  });
+}
+
+/**
+ * The ListFindingAggregations `responses` for `aggregationType`, over every finding given (held
+ * in memory: the reference the database path is tested against).
+ * `request` is the type's request member (e.g. an AmiAggregation) or the AggregationRequest union
+ * holding it. Throws a ValidationException (an Error) for an unknown type or a malformed request.
+ */
+export function aggregate(
+  aggregationType: string,
+  request: Record<string, unknown> | undefined,
+  findings: Iterable<Finding>,
+): AggregationResponse[] {
+  const p = parse(aggregationType, request);
+  const { keep } = compileFilters(p.spec, p.req);
+  const groups = new Map<string, { key: string[]; findings: Finding[]; first: Entry }>();
   for (const f of findings) {
-    for (const e of spec.entries(f)) {
+    for (const e of p.spec.entries(f)) {
       if (!keep(e)) continue;
-      const key = spec.key(e);
+      const key = p.spec.key(e);
       const id = key.join("\0");
       const g = groups.get(id);
       if (g) g.findings.push(f);
       else groups.set(id, { key, findings: [f], first: e });
     }
   }
+  const built = [...groups.values()].map((g) => ({ key: g.key, stats: statsOf(g.findings), first: g.first }));
+  return sortGroups(built, p).map((g) => p.spec.build(g));
+}
 
-  const built = [...groups.values()].map((g) => ({ key: g.key, b: spec.build(g) }));
-  const chain = [sortBy, ...DEFAULT_CHAIN.filter((m) => m !== sortBy)];
-  const dir = sortOrder === "ASC" ? 1 : -1;
-  built.sort((x, y) => {
-    for (const m of chain) {
-      const d = metric(x.b, m) - metric(y.b, m);
-      if (d !== 0) return d * dir;
-    }
-    return compareKeys(x.key, y.key);
+// ---- in the database ----
+
+/** One group as the database counted it; `first` is loaded when the group is shown or tested. */
+export interface DatabaseGroup {
+  key: string[];
+  stats: Stats;
+  /** The account and resource the group's first finding is read from (resource-level fields). */
+  account: string;
+  resource: string | undefined;
+  sub: string | undefined;
+  first?: Entry;
+}
+
+export interface DatabaseAggregation {
+  /** Every group, sorted as the response orders them. */
+  groups: DatabaseGroup[];
+  /** The responses for a slice of `groups` (loads the first findings it needs). */
+  responses(slice: readonly DatabaseGroup[]): Promise<AggregationResponse[]>;
+}
+
+const add = (a: Stats, b: Stats): Stats => ({
+  all: a.all + b.all,
+  critical: a.critical + b.critical,
+  high: a.high + b.high,
+  medium: a.medium + b.medium,
+  exploitable: a.exploitable + b.exploitable,
+  fixable: a.fixable + b.fixable,
+  network: a.network + b.network,
+  resources: a.resources + b.resources,
+  vulnerabilityId:
+    a.vulnerabilityId === undefined ||
+    (b.vulnerabilityId !== undefined && b.vulnerabilityId < a.vulnerabilityId)
+      ? b.vulnerabilityId
+      : a.vulnerabilityId,
+});
+
+const FIRST_BATCH = 500;
+
+/**
+ * ListFindingAggregations computed by the database: one GROUP BY over the findings matching
+ * `criteria` (the caller's accounts, active status) read from the findings_summary index. Only
+ * the groups' first findings are loaded — for the page shown, or for every group when a filter
+ * reads resource-level fields (tags, AMI, architecture…) or the type groups by one (AMI).
+ * Counts equal `aggregate` over the same findings, for findings with one vulnerable package (as
+ * Vigil makes them).
+ */
+export async function aggregateInDatabase(
+  db: Kysely<ServiceTables>,
+  accounts: string | readonly string[],
+  criteria: FilterCriteria,
+  aggregationType: string,
+  request: Record<string, unknown> | undefined,
+): Promise<DatabaseAggregation> {
+  const p = parse(aggregationType, request);
+  const plan = p.spec.sql;
+  const filters = compileFilters(p.spec, p.req, plan.columns);
+  const perResource = plan.key.includes("resource_id");
+  const subColumn = plan.key.find((c) => c !== "resource_id" && c !== "account_id" && plan.key.length === 3);
+  const subPosition = subColumn ? plan.key.indexOf(subColumn) : -1;
+
+  const where = (eb: Eb) => {
+    const conds: Expression<SqlBool>[] = [accountScope(accounts), ...criteriaWhere(eb, criteria)];
+    if (plan.resourceType) conds.push(eb("resource_type", "=", plan.resourceType));
+    for (const c of plan.nonEmpty ?? []) conds.push(eb(c, "!=", ""));
+    for (const s of filters.strings) conds.push(...stringColumnWhere(eb, s.column, s.filters));
+    for (const e of filters.equals) conds.push(eb(e.column, "=", e.value));
+    return eb.and(conds);
+  };
+  const n = (v: unknown) => Number(v ?? 0);
+  const rows = await db
+    .selectFrom("findings")
+    .select((eb) => {
+      const count = (cond: Expression<SqlBool>) =>
+        eb.fn.sum<number>(eb.case().when(cond).then(1).else(0).end());
+      return [
+        ...plan.key.map((c) => eb.ref(c).as(c)),
+        eb.fn.countAll<number>().as("all"),
+        count(eb("severity", "=", "CRITICAL")).as("critical"),
+        count(eb("severity", "=", "HIGH")).as("high"),
+        count(eb("severity", "=", "MEDIUM")).as("medium"),
+        count(eb("exploit_available", "=", "YES")).as("exploitable"),
+        count(eb("fix_available", "in", ["YES", "PARTIAL"])).as("fixable"),
+        count(eb("type", "=", "NETWORK_REACHABILITY")).as("network"),
+        sql<number>`${
+          plan.distinctResources
+            ? eb.fn.count<number>("resource_id").distinct()
+            : perResource
+              ? eb.lit(1)
+              : eb.lit(0)
+        }`.as("resources"),
+        eb.fn
+          .min<string>(eb.fn("nullif", [eb.ref("vulnerability_id"), eb.val("")]))
+          .as("vulnerability_id_min"),
+      ];
+    })
+    .where(where)
+    .groupBy(plan.key)
+    .execute();
+
+  let groups: DatabaseGroup[] = rows.map((r) => {
+    const row = r as unknown as Record<string, unknown>;
+    const key = plan.key.map((c) => String(row[c] ?? ""));
+    const min = row["vulnerability_id_min"];
+    return {
+      key,
+      stats: {
+        all: n(row["all"]),
+        critical: n(row["critical"]),
+        high: n(row["high"]),
+        medium: n(row["medium"]),
+        exploitable: n(row["exploitable"]),
+        fixable: n(row["fixable"]),
+        network: n(row["network"]),
+        resources: n(row["resources"]),
+        vulnerabilityId: typeof min === "string" && min !== "" ? min : undefined,
+      },
+      account: String(row["account_id"]),
+      resource: perResource ? String(row["resource_id"]) : undefined,
+      sub: subPosition >= 0 ? key[subPosition] : undefined,
+    };
   });
-  return built.map((x) => x.b.out);
+
+  /** Loads each group's first finding: the least ARN among the resource's counted findings. */
+  const loadFirst = async (gs: readonly DatabaseGroup[]) => {
+    const wanted = gs.filter((g) => g.resource !== undefined && g.first === undefined);
+    const byAccount = new Map<string, Set<string>>();
+    for (const g of wanted) {
+      const set = byAccount.get(g.account) ?? new Set();
+      set.add(g.resource!);
+      byAccount.set(g.account, set);
+    }
+    const found = new Map<string, Finding>();
+    for (const [account, resources] of byAccount) {
+      const ids = [...resources];
+      for (let i = 0; i < ids.length; i += FIRST_BATCH) {
+        const part = ids.slice(i, i + FIRST_BATCH);
+        const firsts = await db
+          .selectFrom("findings")
+          .select((eb) => ["resource_id", eb.fn.min<string>("finding_arn").as("arn")])
+          .where((eb) => eb.and([where(eb), eb("account_id", "=", account), eb("resource_id", "in", part)]))
+          .groupBy("resource_id")
+          .execute();
+        const arns = firsts.map((f) => f.arn);
+        if (arns.length === 0) continue;
+        const bodies = await db.selectFrom("findings").selectAll().where("finding_arn", "in", arns).execute();
+        for (const b of bodies) found.set(`${account}\0${b.resource_id}`, rowToFinding(b));
+      }
+    }
+    for (const g of wanted) {
+      const f = found.get(`${g.account}\0${g.resource}`);
+      if (f) g.first = { f, sub: g.sub };
+    }
+  };
+
+  if (plan.rollup || filters.residual) {
+    await loadFirst(groups);
+    groups = groups.filter((g) => g.first && p.spec.entries(g.first.f).length > 0 && filters.keep(g.first));
+  }
+  if (plan.rollup) {
+    const merged = new Map<string, DatabaseGroup>();
+    for (const g of groups) {
+      const key = p.spec.key(g.first!);
+      const id = key.join("\0");
+      const m = merged.get(id);
+      if (m) m.stats = add(m.stats, g.stats);
+      else merged.set(id, { ...g, key });
+    }
+    groups = [...merged.values()];
+  }
+  sortGroups(groups, p);
+  return {
+    groups,
+    async responses(slice) {
+      if (plan.needsFirst) await loadFirst(slice);
+      const empty: Finding = { awsAccountId: "", resources: [] } as unknown as Finding;
+      return slice.map((g) =>
+        p.spec.build({ key: g.key, stats: g.stats, first: g.first ?? { f: empty, sub: g.sub } }),
+      );
+    },
+  };
 }

@@ -231,7 +231,7 @@ export function findingMatches(f: Finding, criteria: FilterCriteria): boolean {
   return true;
 }
 
-type StringColumn = keyof FindingsTable & string;
+export type StringColumn = keyof FindingsTable & string;
 
 /** String fields whose whole value is a findings column. */
 const STRING_COLUMNS: Record<string, StringColumn> = {
@@ -263,7 +263,7 @@ const DATE_COLUMNS: Record<string, StringColumn> = {
   ecrImagePushedAt: "ecr_pushed_at",
 };
 
-type Eb = ExpressionBuilder<ServiceTables, "findings">;
+export type Eb = ExpressionBuilder<ServiceTables, "findings">;
 
 /**
  * SQL conditions for the column-backed fields of the criteria. Rows it keeps are a superset of
@@ -286,20 +286,7 @@ export function criteriaWhere(eb: Eb, criteria: FilterCriteria): Expression<SqlB
     }
     const col = STRING_COLUMNS[field];
     if (col) {
-      const filters = raw as StringFilter[];
-      const pos = filters.filter((x) => x.comparison !== "NOT_EQUALS");
-      for (const nf of filters) if (nf.comparison === "NOT_EQUALS") out.push(eb(col, "!=", nf.value));
-      if (pos.length > 0) {
-        out.push(
-          eb.or(
-            pos.map((p) =>
-              p.comparison === "EQUALS"
-                ? eb(col, "=", p.value)
-                : eb(eb.fn<string>("substr", [eb.ref(col), eb.lit(1), eb.lit(p.value.length)]), "=", p.value),
-            ),
-          ),
-        );
-      }
+      out.push(...stringColumnWhere(eb, col, raw as StringFilter[]));
       continue;
     }
     const range = NUMBER_COLUMNS[field] ?? DATE_COLUMNS[field];
@@ -315,6 +302,32 @@ export function criteriaWhere(eb: Eb, criteria: FilterCriteria): Expression<SqlB
       });
       out.push(eb.or(parts as Expression<SqlBool>[]));
     }
+  }
+  return out;
+}
+
+/**
+ * StringFilters on one column, as `stringMatches` reads them: NOT_EQUALS must all hold, EQUALS
+ * and PREFIX OR together.
+ */
+export function stringColumnWhere(
+  eb: Eb,
+  col: StringColumn,
+  filters: readonly StringFilter[],
+): Expression<SqlBool>[] {
+  const out: Expression<SqlBool>[] = [];
+  const pos = filters.filter((x) => x.comparison !== "NOT_EQUALS");
+  for (const nf of filters) if (nf.comparison === "NOT_EQUALS") out.push(eb(col, "!=", nf.value));
+  if (pos.length > 0) {
+    out.push(
+      eb.or(
+        pos.map((p) =>
+          p.comparison === "EQUALS"
+            ? eb(col, "=", p.value)
+            : eb(eb.fn<string>("substr", [eb.ref(col), eb.lit(1), eb.lit(p.value.length)]), "=", p.value),
+        ),
+      ),
+    );
   }
   return out;
 }

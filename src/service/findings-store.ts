@@ -53,6 +53,7 @@ export function findingColumns(
     vulnerability_source: f.packageVulnerabilityDetails?.source ?? "",
     vendor_severity: f.packageVulnerabilityDetails?.vendorSeverity ?? "",
     package_name: pkg?.name ?? "",
+    source_layer: pkg?.sourceLayerHash ?? pkg?.sourceLambdaLayerArn ?? "",
     fix_available: f.fixAvailable,
     exploit_available: f.exploitAvailable,
     epss_score: f.epss?.score ?? 0,

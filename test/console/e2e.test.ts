@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { updateAdvisories } from "../../src/advisories/update.js";
 import { ConsoleUsers } from "../../src/console/server/users.js";
@@ -200,6 +201,48 @@ describe("web console in Chromium", { timeout: 300_000 }, () => {
     await page.getByTestId("dashboard-count-critical").waitFor();
     await page.waitForLoadState("networkidle");
     await shot(page, "dashboard-dark");
+    await context.close();
+  });
+
+  it("every page passes axe's WCAG 2.1 A and AA checks, in light and dark", async () => {
+    const { context, page } = await newPage();
+    const audit = async (label: string) => {
+      await page.waitForLoadState("networkidle");
+      const result = await new AxeBuilder({ page })
+        .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+        .analyze();
+      const found = result.violations.map(
+        (v) =>
+          `${label}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+      );
+      assert.deepEqual(found, [], found.join("\n"));
+      assert.ok(result.passes.length > 10, `${label}: axe ran its checks (${result.passes.length} passed)`);
+    };
+    await page.goto(`${t.url}/console/`);
+    await page.getByTestId("signin-username").waitFor();
+    await audit("sign-in");
+    await signIn(page, "alice");
+    for (const theme of ["light", "dark"]) {
+      if (theme === "dark") await page.getByTestId("theme-toggle").click();
+      await page.getByTestId("nav-dashboard").click();
+      await page.getByTestId("timeline-chart").waitFor();
+      await audit(`dashboard (${theme})`);
+      await page.getByTestId("nav-findings").click();
+      await page.getByTestId("finding-row").first().waitFor();
+      await audit(`findings (${theme})`);
+      await page.getByTestId("finding-link").first().click();
+      await page.getByTestId("finding-title").waitFor();
+      await audit(`finding (${theme})`);
+      await page.getByTestId("nav-resources").click();
+      await page.getByTestId("resource-row").first().waitFor();
+      await audit(`resources (${theme})`);
+      await page.getByTestId("nav-suppression-rules").click();
+      await page.getByTestId("rules-announce").waitFor({ state: "attached" });
+      await audit(`suppression rules (${theme})`);
+      await page.getByTestId("nav-settings").click();
+      await page.getByTestId("feeds-table").waitFor();
+      await audit(`settings (${theme})`);
+    }
     await context.close();
   });
 

@@ -38,6 +38,8 @@ export function redactUrl(url: string): string {
 export async function openServiceDatabase(options: {
   dataDir: string;
   url?: string;
+  /** Migrate only up to this step (for tests of data migrations). */
+  migrateUpTo?: string;
 }): Promise<ServiceDatabase> {
   const url = options.url;
   if (url && !/^postgres(ql)?:\/\//.test(url)) {
@@ -53,7 +55,7 @@ export async function openServiceDatabase(options: {
     });
     const db = new Kysely<ServiceTables>({ dialect: new PostgresDialect({ pool }) });
     try {
-      await migrateService(db as Kysely<unknown>, "postgres", label);
+      await migrateService(db as Kysely<unknown>, "postgres", label, options.migrateUpTo);
     } catch (e) {
       await db.destroy();
       const code = (e as { code?: string }).code;
@@ -70,7 +72,7 @@ export async function openServiceDatabase(options: {
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<ServiceTables>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await migrateService(db as Kysely<unknown>, "sqlite", path);
+    await migrateService(db as Kysely<unknown>, "sqlite", path, options.migrateUpTo);
   } catch (e) {
     await db.destroy();
     throw e;

@@ -127,6 +127,8 @@ export interface FindingsTable {
   vulnerability_source: string;
   vendor_severity: string;
   package_name: string;
+  /** The vulnerable package's image layer digest or Lambda layer ARN; "" when none. */
+  source_layer: string;
   fix_available: string;
   exploit_available: string;
   epss_score: number;

@@ -107,13 +107,11 @@ export function Findings() {
                 className="btn btn-small"
                 data-testid="sort-order"
                 onClick={() => update({ order: sort.sortOrder === "DESC" ? "ASC" : "DESC" })}
-                aria-label={
-                  sort.sortOrder === "DESC"
-                    ? "Descending; switch to ascending"
-                    : "Ascending; switch to descending"
-                }
+                title={sort.sortOrder === "DESC" ? "Switch to ascending" : "Switch to descending"}
               >
-                {sort.sortOrder === "DESC" ? "↓ Desc" : "↑ Asc"}
+                {/* The visible words are the accessible name (WCAG 2.5.3); the arrow is decoration. */}
+                <span aria-hidden="true">{sort.sortOrder === "DESC" ? "↓ " : "↑ "}</span>
+                {sort.sortOrder === "DESC" ? "Descending" : "Ascending"}
               </button>
             </div>
             <div className="field inline-field">
