@@ -14,6 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { DETECTORS } from "../src/code/detectors.js";
 import { type CodeScanResult, scanCode } from "../src/code/scan.js";
 import { caseOf, corpusExpectations, corpusFiles, corpusRoot, key } from "../test/code/expectations.js";
@@ -137,8 +138,41 @@ async function throughput(cb: Codebase): Promise<Record<string, unknown>> {
   };
 }
 
-export async function benchCode(): Promise<Record<string, unknown>> {
+/**
+ * The corpus accuracy as report lines: one per detector (all languages, then each language) with
+ * true/false positives, false negatives, true negatives, precision and recall.
+ */
+export function codeReportLines(code: Record<string, unknown>): string[] {
+  const corpus = code["corpus"] as
+    | {
+        files: number;
+        expectedFindings: number;
+        overall: ReturnType<typeof scores>;
+        perDetector: Record<
+          string,
+          ReturnType<typeof scores> & { languages: Record<string, ReturnType<typeof scores>> }
+        >;
+      }
+    | undefined;
+  if (!corpus) return [];
+  const fmt = (v: number | null) => (v === null ? "  n/a" : v.toFixed(3));
+  const row = (name: string, c: ReturnType<typeof scores>) =>
+    `${name.padEnd(40)} ${String(c.tp).padStart(4)} ${String(c.fp).padStart(4)} ${String(c.fn).padStart(4)} ${String(c.tn).padStart(4)}  ${fmt(c.precision)}  ${fmt(c.recall)}`;
+  const lines = [
+    `code scanning, corpus accuracy (${corpus.files} files, ${corpus.expectedFindings} expected findings; finding level: file, detector, line)`,
+    `${"detector".padEnd(40)}   tp   fp   fn   tn  precision recall`,
+  ];
+  for (const [key, c] of Object.entries(corpus.perDetector)) {
+    lines.push(row(key, c));
+    for (const [lang, l] of Object.entries(c.languages)) lines.push(row(`  ${lang}`, l));
+  }
+  lines.push(row("all detectors", corpus.overall));
+  return lines;
+}
+
+export async function benchCode(options: { corpusOnly?: boolean } = {}): Promise<Record<string, unknown>> {
   const corpus = await accuracy();
+  if (options.corpusOnly) return { corpus };
   const realCode = [];
   for (const cb of CODEBASES) realCode.push(await throughput(cb));
   const scanned = realCode.filter((r) => typeof r["files"] === "number");
@@ -155,4 +189,11 @@ export async function benchCode(): Promise<Record<string, unknown>> {
       megabytesPerSecond: ms > 0 ? Math.round((mb / (ms / 1000)) * 100) / 100 : null,
     },
   };
+}
+
+// `npx tsx bench/code.ts [--corpus-only]`: this part alone, JSON on stdout, the table on stderr.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await benchCode({ corpusOnly: process.argv.includes("--corpus-only") });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stderr.write(`${codeReportLines(result).join("\n")}\n`);
 }

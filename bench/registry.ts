@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { openAdvisoryStore } from "../src/advisories/store.js";
 import { updateAdvisories } from "../src/advisories/update.js";
 import { openServiceDatabase } from "../src/db/service/open.js";
+import { openJobQueue } from "../src/jobs/index.js";
 import { layerCacheDir, RegistryScanner } from "../src/registries/scanner.js";
 import { buildApp } from "../src/server/app.js";
 import { signedFetch } from "../src/server/client.js";
@@ -50,9 +51,12 @@ export async function benchRegistry(vulndata: string): Promise<Record<string, un
   const service = new VigilService(database, store, loadMasterKey(dataDir), { region: "us-east-1" });
   const key = await service.createKey(ACCOUNT);
   const creds = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+  const jobs = openJobQueue(database, { sole: true });
+  await jobs.start();
   const scanner = new RegistryScanner(service, loadMasterKey(dataDir), {
     cacheDir: layerCacheDir(dataDir),
     tickSeconds: 1,
+    jobs,
   });
   await scanner.start();
   const app = buildApp({
@@ -209,6 +213,7 @@ export async function benchRegistry(vulndata: string): Promise<Record<string, un
     await registry.stop();
     await app.close();
     await scanner.stop();
+    await jobs.stop();
     await database.close();
     store.close();
     rmSync(work, { recursive: true, force: true });

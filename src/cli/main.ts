@@ -6,8 +6,10 @@ import {
   addCodeFindings,
   codeOnlyResult,
   codeWants,
+  type SubmittedCode,
   scanTargetCode,
   supportsCodeScan,
+  toSubmittedCode,
 } from "../code/index.js";
 import type { Inventory } from "../extractors/types.js";
 import { toAsff } from "../formats/asff.js";
@@ -20,6 +22,7 @@ import { dbStatus, dbUpdate, openStoreForScan } from "./db.js";
 import { eventCommands, securityHubCommands } from "./events.js";
 import { gateCommand } from "./gate.js";
 import { hostCommands } from "./hosts.js";
+import { jobCommands } from "./jobs.js";
 import { networkCommands } from "./network.js";
 import { orgCommands } from "./org.js";
 import { Progress } from "./progress.js";
@@ -194,6 +197,11 @@ export function buildProgram(): Command {
             throw new UsageError(
               "code scanning applies to directories and function packages (zip files) only",
             );
+          // The server keeps code findings for functions (Lambda code scanning), not for hosts.
+          if (opts.code && opts.submit && !opened.functionPackage)
+            throw new UsageError(
+              "--code with --submit applies to function packages (zip files): the server keeps code findings for AWS_LAMBDA_FUNCTION resources only",
+            );
           const scanCodeOf = async () => {
             const t0 = performance.now();
             const code = await scanTargetCode(opened, {
@@ -203,6 +211,7 @@ export function buildProgram(): Command {
             return { code, ms: performance.now() - t0 };
           };
           let result: ScanResult;
+          let submittedCode: SubmittedCode | undefined;
           if (!store) {
             const { code, ms } = await scanCodeOf();
             result = codeOnlyResult(opened, code, { codeMs: ms });
@@ -215,10 +224,11 @@ export function buildProgram(): Command {
               const { code, ms } = await scanCodeOf();
               addCodeFindings(result, code);
               result.timings.codeMs = ms;
+              submittedCode = toSubmittedCode(code);
             }
           }
           progress.stop();
-          if (opts.submit) process.stderr.write(await submitScan(opts.submit, result));
+          if (opts.submit) process.stderr.write(await submitScan(opts.submit, result, submittedCode));
           const report = renderReport(result, opts.format);
           if (opts.output) writeFileSync(opts.output, report);
           else process.stdout.write(report);
@@ -347,6 +357,12 @@ export function buildProgram(): Command {
     .option("--tls-cert <file>", "PEM certificate (chain): serve HTTPS")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--command-dir <dir>", "programs in this directory may be run by command event targets")
+    .option(
+      "--workers <n>",
+      "background jobs run at once in this process (0: leave them to `vigil worker` processes)",
+      (v) => parseWorkers(v),
+      2,
+    )
     .action(async (opts: Omit<ServeOptions, "dataDir" | "reevaluateInterval">, cmd: Command) => {
       const running = await serve({ dataDir: dataDirOf(cmd), ...opts, reevaluateInterval: 30 });
       await new Promise<void>((done) => {
@@ -404,6 +420,7 @@ export function buildProgram(): Command {
     });
 
   userCommands(program, dataDirOf);
+  jobCommands(program, dataDirOf);
   registryCommands(program);
   hostCommands(program);
   networkCommands(program);
@@ -424,6 +441,12 @@ function parsePort(value: string): number {
 function parseMinutes(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected minutes ≥ 0");
+  return n;
+}
+
+function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
   return n;
 }
 

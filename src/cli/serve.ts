@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openAdvisoryStore } from "../advisories/store.js";
+import type { SubmittedCode } from "../code/submitted.js";
 import { ConsoleUsers, generatePassword } from "../console/server/users.js";
 import { openServiceDatabase, type ServiceDatabase } from "../db/service/open.js";
 import { Deliverer } from "../events/deliverer.js";
 import { HostMounts, HostService } from "../hosts/hosts.js";
+import { openJobQueue, requestReevaluation, startJobWorkers } from "../jobs/index.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import { layerCacheDir, RegistryScanner } from "../registries/scanner.js";
 import { buildApp } from "../server/app.js";
@@ -36,6 +38,8 @@ export interface ServeOptions {
   tlsKey?: string;
   /** Directory whose programs command event targets may run (none: command targets refused). */
   commandDir?: string;
+  /** Concurrent job handlers in this process (0: leave the jobs to `vigil worker` processes). */
+  workers?: number;
 }
 
 async function loadAdvisories(o: ServeOptions): Promise<void> {
@@ -70,7 +74,16 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     log: (line) => process.stderr.write(`${line}\n`),
   });
   await deliverer.start();
-  const exports = new Exports(service, resolve(o.dataDir, "reports"));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  // The SQLite file is this process's alone; on PostgreSQL other servers and workers share jobs.
+  const jobs = openJobQueue(database, { url: o.database, sole: true, log });
+  await jobs.start();
+  const workers = o.workers ?? 2;
+  const exports = new Exports(service, resolve(o.dataDir, "reports"), jobs);
+  if (workers > 0) await startJobWorkers(jobs, service, { concurrency: workers, exports, log });
+  process.stderr.write(
+    `Jobs: ${jobs.backend} queue, ${workers > 0 ? `${workers} workers in this process` : "no workers in this process (run vigil worker)"}\n`,
+  );
   if ((await service.listKeys()).length === 0) {
     const key = await service.createKey(BOOTSTRAP_ACCOUNT, {
       description: "bootstrap key created by vigil serve",
@@ -98,14 +111,12 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       { role: "admin", bootstrap: true },
     );
   }
-  const first = await service.reevaluate();
-  if (first.resources > 0) {
-    process.stderr.write(
-      `Re-evaluated ${first.resources} resources after the advisory update (${first.ms.toFixed(0)} ms)\n`,
-    );
-  }
+  // Whatever the advisory update changed is re-evaluated by the jobs this queues.
+  await requestReevaluation(jobs);
   const registries = new RegistryScanner(service, loadMasterKey(o.dataDir), {
     cacheDir: layerCacheDir(o.dataDir),
+    jobs,
+    workers,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   await registries.start();
@@ -115,7 +126,16 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error("--tls-cert and --tls-key go together");
   const https =
     o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
-  const app = buildApp({ service, exports, registries, hosts, mounts, network, ...(https ? { https } : {}) });
+  const app = buildApp({
+    service,
+    exports,
+    registries,
+    hosts,
+    mounts,
+    network,
+    jobs,
+    ...(https ? { https } : {}),
+  });
   const address = await app.listen({ host: o.host, port: o.port });
   const url = address.replace("[::1]", "localhost");
   process.stderr.write(
@@ -142,12 +162,7 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     try {
       if (withUpdate) await loadAdvisories(o);
       await service.expireFilters();
-      const r = await service.reevaluate();
-      if (r.resources > 0) {
-        process.stderr.write(
-          `re-evaluated ${r.resources} resources: ${r.opened} opened, ${r.closed} closed, ${r.changed} changed (${r.ms.toFixed(0)} ms)\n`,
-        );
-      }
+      await requestReevaluation(jobs);
     } catch (e) {
       process.stderr.write(`advisory update/re-evaluation failed: ${(e as Error).message}\n`);
     } finally {
@@ -173,8 +188,9 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       for (const t of timers) clearInterval(t);
       await app.close();
       await registries.stop();
+      // Running jobs finish (or are retried by another process after their expiry).
+      await jobs.stop();
       await deliverer.stop();
-      await exports.idle();
       await database.close();
       store.close();
     },
@@ -217,7 +233,8 @@ export async function keysCreate(
 }
 
 /** Sends a scan's inventory to a Vigil server, which reconciles the resource's findings. */
-export async function submitScan(server: string, result: ScanResult): Promise<string> {
+/** Sends a scan's inventory (and, from `--code`, its code scanning results) to a Vigil server. */
+export async function submitScan(server: string, result: ScanResult, code?: SubmittedCode): Promise<string> {
   const creds = credentialsFromEnv();
   const r = result.resource;
   const res = await signedFetch(
@@ -230,6 +247,7 @@ export async function submitScan(server: string, result: ScanResult): Promise<st
       inventory: {
         ...(result.inventory.os ? { os: result.inventory.os } : {}),
         packages: result.inventory.packages,
+        ...(code ? { code } : {}),
       },
     },
     creds,

@@ -17,6 +17,7 @@ import {
 } from "../pipeline/scan.js";
 import { severityRank } from "../scoring/cvss.js";
 import type { TreeEntry } from "../sources/types.js";
+import { type SuggestedFix, suggestedFixesOf } from "./fixes.js";
 import {
   type CodeFinding,
   type CodeScanOptions,
@@ -27,6 +28,7 @@ import {
 } from "./scan.js";
 
 export { allDetectorIds, DETECTORS, type Detector, detectorId, ruleIdOf } from "./detectors.js";
+export { type SuggestedFix, suggestedFixesOf } from "./fixes.js";
 export { type Language, type LanguageFamily, languageOf } from "./parse.js";
 export {
   type CodeFile,
@@ -39,6 +41,17 @@ export {
   scanCode,
   wantsCodeFile,
 } from "./scan.js";
+export {
+  CODE_LIMITS,
+  type CodeLine,
+  codeFindingOf,
+  codeFindingsOf,
+  detectorOfId,
+  type SubmittedCode,
+  type SubmittedCodeFinding,
+  snippetResultOf,
+  toSubmittedCode,
+} from "./submitted.js";
 
 /** For openTarget's `alsoWants`: the source files code scanning reads. */
 export function codeWants(options: CodeScanOptions = {}): (e: TreeEntry) => boolean {
@@ -134,20 +147,23 @@ export function codeOnlyResult(
   return result;
 }
 
-/** The BatchGetCodeSnippet `CodeSnippetResult` of a code finding (no suggested fixes). */
+/** The BatchGetCodeSnippet `CodeSnippetResult` of a code finding, with the detector's suggested fixes. */
 export function codeSnippetOf(
   findingArn: string,
-  cf: Pick<CodeFinding, "startLine" | "endLine" | "snippet">,
+  cf: Pick<CodeFinding, "startLine" | "endLine" | "snippet"> & { detectorId?: string },
 ): {
   findingArn: string;
   startLine: number;
   endLine: number;
   codeSnippet: { lineNumber: number; content: string }[];
+  suggestedFixes?: SuggestedFix[];
 } {
+  const fixes = cf.detectorId ? suggestedFixesOf(cf.detectorId) : [];
   return {
     findingArn,
     startLine: cf.startLine,
     endLine: cf.endLine,
     codeSnippet: cf.snippet.lines.slice(0, 20),
+    ...(fixes.length > 0 ? { suggestedFixes: fixes } : {}),
   };
 }

@@ -45,6 +45,15 @@ export interface AsffVulnerability {
   ExploitAvailable?: "YES" | "NO";
   EpssScore?: number;
   LastKnownExploitAt?: string;
+  /** Code findings (Lambda code scanning): the weakness and where it is. */
+  CodeVulnerabilities?: AsffCodeVulnerability[];
+}
+
+export interface AsffCodeVulnerability {
+  Cwes?: string[];
+  FilePath?: { FilePath?: string; FileName?: string; StartLine?: number; EndLine?: number };
+  /** The Lambda layer the code came from. */
+  SourceArn?: string;
 }
 
 export interface AsffResourceDetails {
@@ -165,6 +174,8 @@ const SCHEMA_VERSION = "2018-10-08";
 
 const PACKAGE_TYPE = "Software and Configuration Checks/Vulnerabilities/CVE";
 const NETWORK_TYPE = "Software and Configuration Checks/AWS Security Best Practices/Network Reachability";
+/** Code findings are weaknesses (CWEs) in the function's own code, not CVEs of a package. */
+const CODE_TYPE = "Software and Configuration Checks/Vulnerabilities/CWE";
 
 /** Inspector's labels and normalized scores; UNTRIAGED has no ASFF label and goes out as INFORMATIONAL. */
 const SEVERITY: Record<Finding["severity"], { label: AsffSeverityLabel; normalized: number }> = {
@@ -431,6 +442,36 @@ function vulnerability(f: Finding): AsffVulnerability | undefined {
   });
 }
 
+/**
+ * A code finding's vulnerability: the detector as its id, the CWEs and the file and lines under
+ * CodeVulnerabilities. The code itself stays out: snippets can hold the very credentials a
+ * detector flags, and Security Hub is not the place to copy them to (BatchGetCodeSnippet is).
+ */
+function codeVulnerability(f: Finding): AsffVulnerability | undefined {
+  const d = f.codeVulnerabilityDetails;
+  const id = str(d?.detectorId);
+  if (!d || !id) return undefined;
+  const path = d.filePath;
+  const location = compact({
+    FilePath: str(path?.filePath),
+    FileName: str(path?.fileName),
+    StartLine: Number.isInteger(path?.startLine) ? path!.startLine : undefined,
+    EndLine: Number.isInteger(path?.endLine) ? path!.endLine : undefined,
+  });
+  const code = compact({
+    Cwes: strs(d.cwes),
+    FilePath: Object.keys(location).length > 0 ? location : undefined,
+    SourceArn: str(d.sourceLambdaLayerArn),
+  });
+  return compact({
+    Id: id,
+    CodeVulnerabilities: Object.keys(code).length > 0 ? [code] : undefined,
+    ReferenceUrls: strs(d.referenceUrls),
+    FixAvailable: f.fixAvailable,
+    ExploitAvailable: f.exploitAvailable,
+  });
+}
+
 const portText = (r: { begin: number; end: number }) =>
   r.begin === r.end ? `${r.begin}` : `${r.begin}-${r.end}`;
 
@@ -449,7 +490,13 @@ export function toAsff(finding: Finding, options: AsffOptions): AsffFinding {
 
   const severity = SEVERITY[finding.severity] ?? SEVERITY.UNTRIAGED;
   const network = finding.type === "NETWORK_REACHABILITY" ? finding.networkReachabilityDetails : undefined;
-  const types = [finding.type === "NETWORK_REACHABILITY" ? NETWORK_TYPE : PACKAGE_TYPE];
+  const types = [
+    finding.type === "NETWORK_REACHABILITY"
+      ? NETWORK_TYPE
+      : finding.type === "CODE_VULNERABILITY"
+        ? CODE_TYPE
+        : PACKAGE_TYPE,
+  ];
   const resources = finding.resources
     .slice(0, ASFF_LIMITS.resources)
     .map((r) => resource(r, finding.awsAccountId));
@@ -468,6 +515,22 @@ export function toAsff(finding: Finding, options: AsffOptions): AsffFinding {
       ["vigil/networkReachability/protocol", network.protocol],
       ["vigil/networkReachability/openPortRange", portText(network.openPortRange)],
       ["vigil/networkReachability/networkPath", path],
+    );
+  }
+  const code = finding.type === "CODE_VULNERABILITY" ? finding.codeVulnerabilityDetails : undefined;
+  if (code) {
+    const path = code.filePath;
+    productFields.push(
+      ["vigil/codeVulnerability/detectorId", code.detectorId],
+      ["vigil/codeVulnerability/detectorName", code.detectorName],
+      ["vigil/codeVulnerability/ruleId", code.ruleId],
+      ["vigil/codeVulnerability/detectorTags", code.detectorTags?.join(", ")],
+      [
+        "vigil/codeVulnerability/location",
+        path?.filePath
+          ? `${path.filePath}:${path.startLine}${path.endLine !== path.startLine ? `-${path.endLine}` : ""}`
+          : undefined,
+      ],
     );
   }
   // Inspector flattens each resource's platform into ProductFields (1-based resource index).
@@ -528,6 +591,9 @@ export function toAsff(finding: Finding, options: AsffOptions): AsffFinding {
     );
   } else if (finding.type === "PACKAGE_VULNERABILITY") {
     const v = vulnerability(finding);
+    if (v) out.Vulnerabilities = [v];
+  } else if (code) {
+    const v = codeVulnerability(finding);
     if (v) out.Vulnerabilities = [v];
   }
   return out;

@@ -2,6 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import type { Selectable } from "kysely";
 import type { RegistriesTable, RegistryImagesTable } from "../db/service/schema.js";
+import { Lease } from "../jobs/lease.js";
+import { expireSeconds, type JobQueue, type RunningJob } from "../jobs/queue.js";
 import { extractorLayerCache, inventoryRegistryImage } from "../pipeline/registry-image.js";
 import { describeZodIssue } from "../server/shapes.js";
 import { notFound, ServiceError, validation } from "../service/errors.js";
@@ -21,7 +23,6 @@ import {
   parseEnvelope,
   type RegistryEvent,
 } from "./notifications.js";
-import { type JobOutcome, type ScanJob, ScanQueue } from "./queue.js";
 import {
   eligibilityExpired,
   modeFor,
@@ -68,8 +69,10 @@ export interface ScannerOptions {
   cacheDir: string;
   /** Kept layer content past which least recently used layers are dropped. */
   cacheMaxBytes?: number;
-  /** Images scanned at once. */
+  /** Images scanned at once by this process (0: none; `vigil worker` processes scan). */
   workers?: number;
+  /** The job queue image scans go through (shared with `vigil worker` processes). */
+  jobs: JobQueue;
   /** Images whose layers (compressed) add up to more are not pulled (IMAGE_SIZE_EXCEEDED). */
   maxImageBytes?: number;
   /** Per-request timeout towards registries. */
@@ -88,7 +91,29 @@ export interface ScannerStats {
   jobsFailed: number;
 }
 
-const RETRY_DELAYS_MS = [2_000, 15_000, 60_000];
+/** An image scan job: what to scan and why (the payload of an "image-scan" job). */
+export interface ImageScanData {
+  accountId: string;
+  registryId: string;
+  repository: string;
+  reference: string;
+  tag: string | null;
+  reason: string;
+}
+
+/** The job as the scan reads it; `attempts` counts this one. */
+interface ScanJob {
+  account_id: string;
+  registry_id: string;
+  repository: string;
+  reference: string;
+  tag: string | null;
+  reason: string;
+  attempts: number;
+}
+
+/** Another process is scanning the repository: the job comes back after this. */
+const REPOSITORY_BUSY_DELAY_MS = 1_000;
 const UNTAGGED_PUSH_DELAY_MS = 1_500;
 const PING_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 ** 3;
@@ -154,7 +179,7 @@ export class RegistryScanner {
     jobsFailed: 0,
   };
   readonly cache: LayerCache;
-  private readonly queue: ScanQueue;
+  private readonly jobs: JobQueue;
   private timer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
 
@@ -166,12 +191,7 @@ export class RegistryScanner {
     this.cache = extractorLayerCache(options.cacheDir, {
       ...(options.cacheMaxBytes !== undefined ? { maxBytes: options.cacheMaxBytes } : {}),
     });
-    this.queue = new ScanQueue(
-      service.db,
-      () => this.now(),
-      Math.max(1, options.workers ?? 2),
-      (job) => this.runJob(job),
-    );
+    this.jobs = options.jobs;
     this.log = options.log ?? (() => {});
   }
 
@@ -315,7 +335,6 @@ export class RegistryScanner {
       .where("registry_id", "=", r.registry_id)
       .execute();
     for (const img of images) await this.removeImage(r, img, p);
-    await this.db.deleteFrom("scan_jobs").where("registry_id", "=", r.registry_id).execute();
     await this.db.deleteFrom("registries").where("registry_id", "=", r.registry_id).execute();
     await this.service.audit(p, "RemoveRegistry", name);
     return { imagesRemoved: images.length };
@@ -517,17 +536,20 @@ export class RegistryScanner {
   }
 
   /** Asks for a scan of one image now, whatever the repository's mode. */
-  async requestScan(p: Principal, name: string, repository: string, reference: string): Promise<number> {
+  async requestScan(p: Principal, name: string, repository: string, reference: string): Promise<string> {
     const r = await this.row(p.accountId, name);
     if (!modeFor(json<RegistrySettings>(r.settings), repository))
       throw validation(`repository ${repository} is excluded by registry ${name}'s patterns`);
     const tag = isDigest(reference) ? null : reference;
     const id = await this.enqueue(r, repository, reference, tag, "manual", true);
-    return id ?? 0;
+    return id ?? "";
   }
 
-  /** Queues a scan unless the same one is already waiting; returns the job id when queued. */
-  private enqueue(
+  /**
+   * Queues an "image-scan" job unless the same scan (registry, repository, reference, tag)
+   * already waits, or always with `force`; returns the job id when queued.
+   */
+  private async enqueue(
     r: RegistryRow,
     repository: string,
     reference: string,
@@ -535,48 +557,87 @@ export class RegistryScanner {
     reason: string,
     force = false,
     delayMs = 0,
-  ): Promise<number | undefined> {
-    return this.queue.enqueue(
-      { account_id: r.account_id, registry_id: r.registry_id, repository, reference, tag, reason },
-      { force, delayMs },
-    );
+  ): Promise<string | undefined> {
+    const data: ImageScanData = {
+      accountId: r.account_id,
+      registryId: r.registry_id,
+      repository,
+      reference,
+      tag,
+      reason,
+    };
+    return (await this.send(data, force, delayMs)) ?? undefined;
+  }
+
+  private send(data: ImageScanData, force: boolean, delayMs: number): Promise<string | null> {
+    const key = `${data.registryId}/${data.repository}/${data.reference}/${data.tag ?? ""}`;
+    return this.jobs.send("image-scan", data, { ...(force ? {} : { singletonKey: key }), delayMs });
   }
 
   // --- the queue ---------------------------------------------------------------------------
 
-  /** Starts the workers and the schedule (polls, expiry); jobs left running by a crash requeue. */
+  /**
+   * Starts the registry schedule (polls, rescan expiry) and, unless `workers` is 0, this
+   * process's image scan workers. `vigil worker` processes call `work()` only.
+   */
   async start(): Promise<void> {
-    await this.queue.start();
+    const workers = this.options.workers ?? 2;
+    if (workers > 0) await this.work(workers);
     const tick = () => {
       void this.schedule().catch((e) => this.log(`registry schedule: ${(e as Error).message}`));
-      this.queue.wake();
     };
     this.timer = setInterval(tick, (this.options.tickSeconds ?? 5) * 1000);
     this.timer.unref();
     tick();
   }
 
+  /** Takes "image-scan" jobs in this process, `concurrency` at a time. */
+  work(concurrency: number): Promise<void> {
+    return this.jobs.work<ImageScanData>("image-scan", concurrency, (job) => this.runJob(job));
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.queue.stop();
   }
 
   /** Resolves once no scan is queued (due now) or running. */
   idle(timeoutMs?: number): Promise<void> {
-    return this.queue.idle(timeoutMs);
+    return this.jobs.idle(["image-scan"], timeoutMs);
   }
 
-  /** One job: transient registry failures are retried later, others fail; both show in coverage. */
-  private async runJob(job: ScanJob): Promise<JobOutcome> {
+  /**
+   * One job. A repository is scanned by one job at a time (tags and digests of a repository
+   * change together): while another holds its lease, the job comes back a moment later.
+   * Transient registry failures throw (the queue retries them with backoff); others are recorded
+   * in coverage and end the job.
+   */
+  private async runJob(running: RunningJob<ImageScanData>): Promise<unknown> {
+    const d = running.data;
+    const job: ScanJob = {
+      account_id: d.accountId,
+      registry_id: d.registryId,
+      repository: d.repository,
+      reference: d.reference,
+      tag: d.tag,
+      reason: d.reason,
+      attempts: running.retryCount + 1,
+    };
     const r = await this.db
       .selectFrom("registries")
       .selectAll()
       .where("registry_id", "=", job.registry_id)
       .executeTakeFirst();
-    if (!r) return { state: "failed", error: "registry removed" };
+    if (!r) return { failed: "registry removed" };
+    // A minute, renewed while the scan runs; never longer than the job may run.
+    const leaseMs = Math.min(60_000, expireSeconds("image-scan") * 1000);
+    const lease = await Lease.acquire(this.db, `image-scan:${job.registry_id}/${job.repository}`, leaseMs);
+    if (!lease) {
+      const next = await this.send(d, d.reason === "manual", REPOSITORY_BUSY_DELAY_MS);
+      return { deferred: "another scan of the repository is running", ...(next ? { next } : {}) };
+    }
     try {
       await this.withClient(r, (client) => this.scanJob(r, job, client));
-      return { state: "done" };
+      return { scanned: `${job.repository}@${job.reference}` };
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.log(`registry ${r.name}: ${job.repository}@${job.reference}: ${error}`);
@@ -584,10 +645,11 @@ export class RegistryScanner {
       const transient =
         e instanceof RegistryError &&
         (e.kind === "unreachable" || (e.kind === "protocol" && (e.status ?? 0) >= 500));
-      if (transient && job.attempts <= RETRY_DELAYS_MS.length)
-        return { state: "retry", error, at: this.now() + RETRY_DELAYS_MS[job.attempts - 1]! };
+      if (transient && running.retryCount < running.retryLimit) throw e;
       this.stats.jobsFailed++;
-      return { state: "failed", error };
+      return { failed: error };
+    } finally {
+      await lease.release();
     }
   }
 

@@ -2,14 +2,17 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { z } from "zod";
 import { registerConsole } from "../console/server/routes.js";
 import type { HostMounts, HostService } from "../hosts/hosts.js";
+import type { JobQueue } from "../jobs/queue.js";
 import type { RegistryScanner } from "../registries/scanner.js";
 import { ServiceError, validation } from "../service/errors.js";
 import type { Exports } from "../service/exports.js";
 import type { NetworkService } from "../service/network.js";
 import type { Principal, VigilService } from "../service/service.js";
+import { codeOperations } from "./code-operations.js";
 import { consoleOperations } from "./console-operations.js";
 import { eventOperations } from "./event-operations.js";
 import { hostOperations } from "./host-operations.js";
+import { jobOperations } from "./job-operations.js";
 import { networkOperations } from "./network-operations.js";
 import { type Operation, operations } from "./operations.js";
 import { organizationOperations } from "./organization-operations.js";
@@ -27,6 +30,8 @@ export interface AppOptions {
   mounts?: HostMounts;
   /** The network model and reachability (network findings, the Vigil score's exposure). */
   network?: NetworkService;
+  /** The job queue (`vigil jobs`' API); without it the job routes answer BadRequestException. */
+  jobs?: JobQueue;
   /** Largest request body accepted, bytes. */
   bodyLimit?: number;
   /** Serve HTTPS with this PEM key and certificate (chain). */
@@ -66,6 +71,7 @@ export interface RequestContext {
   hosts?: HostService | undefined;
   mounts?: HostMounts | undefined;
   network?: NetworkService | undefined;
+  jobs?: JobQueue | undefined;
 }
 
 /**
@@ -197,6 +203,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       hosts: options.hosts,
       mounts: options.mounts,
       network: options.network,
+      jobs: options.jobs,
     });
   };
 
@@ -241,6 +248,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ...organizationOperations,
     ...eventOperations,
     ...consoleOperations,
+    ...codeOperations,
+    ...jobOperations,
   ];
   for (const op of allOperations) route(op);
   registerConsole(app, {

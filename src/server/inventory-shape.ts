@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CODE_LIMITS, detectorOfId } from "../code/submitted.js";
 
 /** Body of Vigil's native `POST /v1/resources/{id}/inventory`: the resource and its packages. */
 export const PackageShape = z
@@ -42,6 +43,56 @@ export const OsShape = z
   })
   .strict();
 
+/**
+ * Code scanning results of a function (`inventory.code`, from `vigil scan --code --submit`): per
+ * finding what the scan observed; the server fills in the detector's catalogue entry. Sizes are
+ * capped so that a submission cannot make the server store megabytes of code.
+ */
+export const CodeLineShape = z
+  .object({
+    lineNumber: z.number().int().min(1).max(10_000_000),
+    content: z.string().max(CODE_LIMITS.lineChars),
+  })
+  .strict();
+
+export const CodeFindingShape = z
+  .object({
+    detectorId: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine((id) => detectorOfId(id) !== undefined, {
+        message:
+          "not a detector this server knows (<python|javascript|typescript>/<detector>, e.g. python/sql-injection)",
+      }),
+    filePath: z.string().min(1).max(CODE_LIMITS.filePath),
+    startLine: z.number().int().min(1).max(10_000_000),
+    endLine: z.number().int().min(1).max(10_000_000),
+    snippet: z.array(CodeLineShape).min(1).max(CODE_LIMITS.snippetLines),
+    message: z.string().max(CODE_LIMITS.message),
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+    sourceLambdaLayerArn: z.string().min(1).max(2048).optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.endLine < f.startLine)
+      ctx.addIssue({ code: "custom", path: ["endLine"], message: "must not be before startLine" });
+  });
+
+export const CodeResultsShape = z
+  .object({ findings: z.array(CodeFindingShape).max(CODE_LIMITS.findings) })
+  .strict()
+  .superRefine((c, ctx) => {
+    let chars = 0;
+    for (const f of c.findings) for (const l of f.snippet) chars += l.content.length;
+    if (chars > CODE_LIMITS.snippetChars)
+      ctx.addIssue({
+        code: "custom",
+        path: ["findings"],
+        message: `snippets hold ${chars} characters together, over the ${CODE_LIMITS.snippetChars} limit`,
+      });
+  });
+
 export const SubmitInventoryRequest = z
   .object({
     resourceType: z.enum([
@@ -57,7 +108,17 @@ export const SubmitInventoryRequest = z
       .object({
         os: OsShape.optional(),
         packages: z.array(PackageShape).max(200_000),
+        code: CodeResultsShape.optional(),
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    // Code scanning (Inspector's Lambda code scanning) applies to functions only.
+    if (b.inventory.code && b.resourceType !== "AWS_LAMBDA_FUNCTION")
+      ctx.addIssue({
+        code: "custom",
+        path: ["inventory", "code"],
+        message: `code scanning results are accepted for AWS_LAMBDA_FUNCTION resources only, not ${b.resourceType}`,
+      });
+  });

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Selectable } from "kysely";
 import type { ReportsTable } from "../db/service/schema.js";
 import type { Finding } from "../findings/finding.js";
 import { toCycloneDx } from "../formats/cyclonedx.js";
 import { toSpdx } from "../formats/spdx.js";
+import type { JobQueue } from "../jobs/queue.js";
 import type { ScanResult } from "../pipeline/scan.js";
 import {
   type FilterCriteria,
@@ -15,7 +16,7 @@ import {
   type StringFilter,
   stringMatches,
 } from "./criteria.js";
-import { denied, notFound, validation } from "./errors.js";
+import { denied, notFound, ServiceError, validation } from "./errors.js";
 import type { Principal, VigilService } from "./service.js";
 
 /**
@@ -97,15 +98,34 @@ export function csvCell(v: unknown): string {
 
 type ReportRow = Selectable<ReportsTable>;
 
-export class Exports {
-  private readonly cancelled = new Set<string>();
-  /** Background work in flight, so tests and shutdown can wait for it. */
-  readonly running = new Set<Promise<void>>();
+/** The payload of an "export" job: the report row holds the rest (format, criteria, destination). */
+export interface ExportJob {
+  reportId: string;
+  accountId: string;
+  /** The accounts the requester could read when it asked (a delegated admin's members). */
+  accounts: string[];
+}
 
+/** How often (in findings or resources written) a running export looks for a cancellation. */
+const CANCEL_CHECK_EVERY = 500;
+
+/**
+ * Findings reports and SBOM exports: the request records the report (IN_PROGRESS) and queues an
+ * "export" job; whichever process takes the job writes the file(s) under the reports directory
+ * (which servers and workers must share) and records the outcome. A retried job (its worker died)
+ * writes the files again; the report is finished once.
+ */
+export class Exports {
   constructor(
     private readonly service: VigilService,
     private readonly reportsRoot: string,
+    private readonly jobs?: JobQueue,
   ) {}
+
+  private queue(): JobQueue {
+    if (!this.jobs) throw new ServiceError("BadRequestException", "this server runs without a job queue");
+    return this.jobs;
+  }
 
   private async insert(
     p: Principal,
@@ -156,22 +176,51 @@ export class Exports {
       .execute();
   }
 
-  private spawn(reportId: string, work: () => Promise<string[]>): void {
-    const job = (async () => {
-      try {
-        const outputs = await work();
-        if (this.cancelled.has(reportId)) return;
-        await this.finish(reportId, "SUCCEEDED", outputs);
-      } catch (e) {
-        const err = e as Error & { code?: string };
-        await this.finish(reportId, "FAILED", [], {
-          code: err.code === "NO_FINDINGS_FOUND" ? "NO_FINDINGS_FOUND" : "INTERNAL_ERROR",
-          message: err.message,
-        }).catch(() => undefined);
-      }
-    })();
-    this.running.add(job);
-    void job.finally(() => this.running.delete(job));
+  private async stillWanted(reportId: string): Promise<boolean> {
+    const row = await this.service.db
+      .selectFrom("reports")
+      .select("status")
+      .where("report_id", "=", reportId)
+      .executeTakeFirst();
+    return row?.status === "IN_PROGRESS";
+  }
+
+  /** Queues the job for a recorded report. */
+  private async enqueue(p: Principal, reportId: string, scope: string | string[]): Promise<void> {
+    const job: ExportJob = {
+      reportId,
+      accountId: p.accountId,
+      accounts: typeof scope === "string" ? [scope] : scope,
+    };
+    await this.queue().send("export", job, { singletonKey: reportId });
+  }
+
+  /** The "export" job: writes the report's files and records the outcome. */
+  async run(job: ExportJob): Promise<unknown> {
+    const row = await this.service.db
+      .selectFrom("reports")
+      .selectAll()
+      .where("report_id", "=", job.reportId)
+      .executeTakeFirst();
+    if (row?.status !== "IN_PROGRESS") return { skipped: `report is ${row?.status ?? "gone"}` };
+    const destination = JSON.parse(row.destination) as Destination;
+    const criteria = JSON.parse(row.criteria) as FilterCriteria;
+    try {
+      const outputs =
+        row.kind === "sbom"
+          ? await this.writeSbom(row.report_id, row.format, destination, criteria, job.accounts)
+          : await this.writeFindingsReport(row.report_id, row.format, destination, criteria, job.accounts);
+      if (outputs === undefined) return { cancelled: true };
+      await this.finish(row.report_id, "SUCCEEDED", outputs);
+      return { outputs: outputs.length };
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      await this.finish(row.report_id, "FAILED", [], {
+        code: err.code === "NO_FINDINGS_FOUND" ? "NO_FINDINGS_FOUND" : "INTERNAL_ERROR",
+        message: err.message,
+      });
+      return { failed: err.message };
+    }
   }
 
   async createFindingsReport(
@@ -181,7 +230,8 @@ export class Exports {
     criteria: FilterCriteria = {},
   ) {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
-    const dir = destinationDir(this.reportsRoot, destination);
+    destinationDir(this.reportsRoot, destination);
+    this.queue();
     // A delegated administrator's report covers its members; a named account must be visible.
     const scope = await this.service.organizations.scope(
       p,
@@ -189,35 +239,54 @@ export class Exports {
     );
     const reportId = await this.insert(p, "findings", format, criteria, destination);
     await this.service.audit(p, "CreateFindingsReport", reportId, { format, destination, criteria });
-    this.spawn(reportId, async () => {
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${reportId}.${format.toLowerCase()}`);
-      const tmp = `${file}.partial`;
-      const out = createWriteStream(tmp);
-      const write = async (s: string) => {
-        if (!out.write(s)) await once(out, "drain");
-      };
-      let n = 0;
-      if (format === "CSV") await write(`${CSV_COLUMNS.map(([h]) => csvCell(h)).join(",")}\n`);
-      else await write('{"findings":[');
-      for await (const f of this.service.findings(scope, criteria)) {
-        if (this.cancelled.has(reportId)) break;
-        if (format === "CSV") await write(`${CSV_COLUMNS.map(([, get]) => csvCell(get(f))).join(",")}\n`);
-        else await write(`${n ? "," : ""}\n${JSON.stringify(f)}`);
-        n++;
-      }
-      if (format === "JSON") await write("\n]}\n");
-      out.end();
-      await once(out, "finish");
-      if (this.cancelled.has(reportId)) return [];
-      if (n === 0)
-        throw Object.assign(new Error("no findings match the report's filter criteria"), {
-          code: "NO_FINDINGS_FOUND",
-        });
-      renameSync(tmp, file);
-      return [file];
-    });
+    await this.enqueue(p, reportId, scope);
     return reportId;
+  }
+
+  /** The findings report's file; undefined when the report was cancelled meanwhile. */
+  private async writeFindingsReport(
+    reportId: string,
+    format: string,
+    destination: Destination,
+    criteria: FilterCriteria,
+    accounts: string[],
+  ): Promise<string[] | undefined> {
+    const dir = destinationDir(this.reportsRoot, destination);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${reportId}.${format.toLowerCase()}`);
+    const tmp = `${file}.partial`;
+    const out = createWriteStream(tmp);
+    const write = async (s: string) => {
+      if (!out.write(s)) await once(out, "drain");
+    };
+    let n = 0;
+    let cancelled = false;
+    if (format === "CSV") await write(`${CSV_COLUMNS.map(([h]) => csvCell(h)).join(",")}\n`);
+    else await write('{"findings":[');
+    for await (const f of this.service.findings(accounts, criteria)) {
+      if (n % CANCEL_CHECK_EVERY === 0 && !(await this.stillWanted(reportId))) {
+        cancelled = true;
+        break;
+      }
+      if (format === "CSV") await write(`${CSV_COLUMNS.map(([, get]) => csvCell(get(f))).join(",")}\n`);
+      else await write(`${n ? "," : ""}\n${JSON.stringify(f)}`);
+      n++;
+    }
+    if (format === "JSON") await write("\n]}\n");
+    out.end();
+    await once(out, "finish");
+    if (cancelled) {
+      rmSync(tmp, { force: true });
+      return undefined;
+    }
+    if (n === 0) {
+      rmSync(tmp, { force: true });
+      throw Object.assign(new Error("no findings match the report's filter criteria"), {
+        code: "NO_FINDINGS_FOUND",
+      });
+    }
+    renameSync(tmp, file);
+    return [file];
   }
 
   async createSbomExport(
@@ -227,57 +296,68 @@ export class Exports {
     criteria: Record<string, unknown[] | undefined> = {},
   ) {
     if (p.readOnly) throw denied(`access key ${p.id} is read-only`);
-    const dir = destinationDir(this.reportsRoot, destination);
+    destinationDir(this.reportsRoot, destination);
+    this.queue();
     const scope = await this.service.organizations.scope(
       p,
       criteria["accountId"] as StringFilter[] | undefined,
     );
     const reportId = await this.insert(p, "sbom", format, criteria, destination);
     await this.service.audit(p, "CreateSbomExport", reportId, { format, destination, criteria });
-    this.spawn(reportId, async () => {
-      const target = join(dir, reportId);
-      mkdirSync(target, { recursive: true });
-      const outputs: string[] = [];
-      for (const r of await this.service.resources(scope)) {
-        if (this.cancelled.has(reportId)) return [];
-        const tags = JSON.parse(r.tags) as Record<string, string>;
-        const details = JSON.parse(r.details) as Record<string, Record<string, unknown>>;
-        if (
-          !resourceMatches(criteria, {
-            accountId: r.account_id,
-            id: r.resource_id,
-            type: r.resource_type,
-            tags,
-            details,
-          })
-        )
-          continue;
-        const inv = await this.service.inventoryOf(r.account_id, r.resource_id);
-        if (!inv) continue;
-        const result = {
-          target: r.resource_id,
-          resource: {
-            type: r.resource_type,
-            id: r.resource_id,
-            partition: "vigil",
-            region: r.region,
-            details,
-          },
-          inventory: { ...inv, warnings: [], entries: 0 },
-          findings: [],
-        } as unknown as ScanResult;
-        const doc = format === "SPDX_2_3" ? toSpdx(result) : { ...toCycloneDx(result), specVersion: "1.4" };
-        const file = join(target, `${r.resource_id.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 200)}.json`);
-        writeFileSync(file, JSON.stringify(doc, null, 2));
-        outputs.push(file);
-      }
-      if (outputs.length === 0)
-        throw Object.assign(new Error("no resources match the export's filter criteria"), {
-          code: "NO_FINDINGS_FOUND",
-        });
-      return outputs;
-    });
+    await this.enqueue(p, reportId, scope);
     return reportId;
+  }
+
+  /** One SBOM file per matching resource; undefined when the export was cancelled meanwhile. */
+  private async writeSbom(
+    reportId: string,
+    format: string,
+    destination: Destination,
+    criteria: Record<string, unknown[] | undefined>,
+    accounts: string[],
+  ): Promise<string[] | undefined> {
+    const target = join(destinationDir(this.reportsRoot, destination), reportId);
+    mkdirSync(target, { recursive: true });
+    const outputs: string[] = [];
+    let seen = 0;
+    for (const r of await this.service.resources(accounts)) {
+      if (seen++ % CANCEL_CHECK_EVERY === 0 && !(await this.stillWanted(reportId))) return undefined;
+      const tags = JSON.parse(r.tags) as Record<string, string>;
+      const details = JSON.parse(r.details) as Record<string, Record<string, unknown>>;
+      if (
+        !resourceMatches(criteria, {
+          accountId: r.account_id,
+          id: r.resource_id,
+          type: r.resource_type,
+          tags,
+          details,
+        })
+      )
+        continue;
+      const inv = await this.service.inventoryOf(r.account_id, r.resource_id);
+      if (!inv) continue;
+      const result = {
+        target: r.resource_id,
+        resource: {
+          type: r.resource_type,
+          id: r.resource_id,
+          partition: "vigil",
+          region: r.region,
+          details,
+        },
+        inventory: { ...inv, warnings: [], entries: 0 },
+        findings: [],
+      } as unknown as ScanResult;
+      const doc = format === "SPDX_2_3" ? toSpdx(result) : { ...toCycloneDx(result), specVersion: "1.4" };
+      const file = join(target, `${r.resource_id.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 200)}.json`);
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      outputs.push(file);
+    }
+    if (outputs.length === 0)
+      throw Object.assign(new Error("no resources match the export's filter criteria"), {
+        code: "NO_FINDINGS_FOUND",
+      });
+    return outputs;
   }
 
   /**
@@ -319,13 +399,13 @@ export class Exports {
         `reportId: report ${reportId} is ${row?.status}; only IN_PROGRESS reports can be cancelled`,
       );
     }
-    this.cancelled.add(reportId);
     await this.finish(reportId, "CANCELLED", []);
     await this.service.audit(p, kind === "sbom" ? "CancelSbomExport" : "CancelFindingsReport", reportId);
   }
 
+  /** Resolves once no export job waits or runs (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size) await Promise.all([...this.running]);
+    await this.jobs?.idle(["export"]);
   }
 }
 

@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { type Expression, type Insertable, type Kysely, type Selectable, type SqlBool, sql } from "kysely";
 import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
 import type { AdvisoryStore } from "../advisories/store.js";
+import { codeFindingsOf, type SubmittedCode } from "../code/submitted.js";
 import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
 import type { FiltersTable, FindingHistoryTable, ServiceTables } from "../db/service/schema.js";
 import { EventBus } from "../events/bus.js";
@@ -53,6 +54,12 @@ export interface SubmittedResource {
 export interface SubmittedInventory {
   os?: OsInfo | undefined;
   packages: Package[];
+  /**
+   * Code scanning results of a function (AWS_LAMBDA_FUNCTION only, with LAMBDA_CODE enabled):
+   * stored with the inventory, so re-evaluation keeps its CODE_VULNERABILITY findings and
+   * BatchGetCodeSnippet reads the snippets from here.
+   */
+  code?: SubmittedCode | undefined;
 }
 
 /** A resource's coverage state: the wire's scan status and reason, and whether it is monitored. */
@@ -398,8 +405,48 @@ export class VigilService {
         });
       }
     }
+    if (status === "DISABLED" && types.includes("LAMBDA_CODE")) await this.closeCodeFindings(accountId, now);
     await this.audit(p, status === "ENABLED" ? "Enable" : "Disable", accountId, { resourceTypes: types });
     return current;
+  }
+
+  /** Lambda code scanning turned off: the account's open code findings close (package findings stay). */
+  private async closeCodeFindings(accountId: string, now: number): Promise<void> {
+    const emit = await this.events.wants(accountId);
+    const published = await this.db.transaction().execute(async (trx) => {
+      const open = await trx
+        .selectFrom("findings")
+        .select("finding_arn")
+        .where("account_id", "=", accountId)
+        .where("type", "=", "CODE_VULNERABILITY")
+        .where("open", "=", 1)
+        .execute();
+      let n = 0;
+      for (const part of chunks(
+        open.map((r) => r.finding_arn),
+        SCAN_BATCH,
+      )) {
+        if (emit) n += await this.events.publish(trx, await this.closedEvents(trx, part, now));
+        await this.recordHistory(
+          trx,
+          part.map((arn) => ({
+            finding_arn: arn,
+            account_id: accountId,
+            at: now,
+            status: "CLOSED",
+            change: "closed",
+            detail: "Lambda code scanning disabled",
+          })),
+        );
+        await trx
+          .updateTable("findings")
+          .set({ status: "CLOSED", open: 0, updated_at: now })
+          .where("finding_arn", "in", part)
+          .execute();
+      }
+      return n;
+    });
+    if (published) this.events.notify();
   }
 
   async createKey(
@@ -534,6 +581,23 @@ export class VigilService {
         `scanning of ${resource.type} resources is disabled for account ${p.accountId}; call Enable first`,
       );
     }
+    // Code results: functions only, and only with Lambda code scanning (LAMBDA_CODE) enabled. A
+    // submission without them (a package-only scan) keeps the function's last code scan: code
+    // and package scanning are separate scan types, as in Inspector.
+    if (!inventory.code && resource.type === "AWS_LAMBDA_FUNCTION") {
+      const last = (await this.loadInventory(p.accountId, resource.id))?.code;
+      if (last) inventory = { ...inventory, code: last };
+    } else if (inventory.code) {
+      if (resource.type !== "AWS_LAMBDA_FUNCTION")
+        throw validation(
+          `inventory.code: code scanning results are accepted for AWS_LAMBDA_FUNCTION resources only, not ${resource.type}`,
+          [{ name: "inventory.code", message: "not a function" }],
+        );
+      if (status["lambdaCode"] !== "ENABLED")
+        throw denied(
+          `Lambda code scanning (LAMBDA_CODE) is disabled for account ${p.accountId}; call Enable with resourceTypes LAMBDA_CODE to submit code scanning results`,
+        );
+    }
     const now = this.now();
     const region = resource.region ?? this.options.region;
     // Stored with OS ecosystems filled in (clients may leave them to the server), so that the
@@ -548,6 +612,7 @@ export class VigilService {
             a.name.localeCompare(b.name) ||
             a.version.localeCompare(b.version),
         ),
+      ...(inventory.code ? { code: inventory.code } : {}),
     };
     const json = JSON.stringify(normalized);
     const hash = createHash("sha256").update(json).digest("hex");
@@ -698,6 +763,14 @@ export class VigilService {
       fresh.set(f.findingArn, f);
     }
     for (const f of toNetworkFindings(context.reachable ?? [], ctx)) fresh.set(f.findingArn, f);
+    // Code scanning results stored with the inventory: CODE_VULNERABILITY findings of the same
+    // resource, through the same lifecycle, suppression, history and events. While LAMBDA_CODE is
+    // disabled they are left out (so a re-evaluation then closes them).
+    if (
+      inventory.code?.findings.length &&
+      (await this.resourceStatus(accountId))?.["lambdaCode"] === "ENABLED"
+    )
+      for (const { finding } of codeFindingsOf(inventory.code, ctx)) fresh.set(finding.findingArn, finding);
     const suppressors = await this.suppressFilters(accountId);
     const result: ReconcileResult = {
       resourceId: resource.id,
@@ -1077,6 +1150,49 @@ export class VigilService {
 
   private async reevaluateOnce(): Promise<ReevaluationResult> {
     const t0 = performance.now();
+    const plan = await this.reevaluationTargets();
+    const out: ReevaluationResult = {
+      changedKeys: plan.changedKeys,
+      resources: 0,
+      opened: 0,
+      closed: 0,
+      changed: 0,
+      ms: 0,
+    };
+    const now = this.now();
+    for (const [accountId, resourceId] of plan.targets) {
+      const r = await this.reevaluateResource(accountId, resourceId, now, { onlyMonitored: true });
+      if (!r) continue;
+      out.resources++;
+      out.opened += r.opened;
+      out.closed += r.closed;
+      out.changed += r.changed;
+    }
+    await this.setAdvisoryCursor(plan.seq);
+    out.ms = performance.now() - t0;
+    return out;
+  }
+
+  /**
+   * The job form of `reevaluate`: the resources advisory imports touched since the last call are
+   * handed to `queue` (one re-evaluation job each), then the cursor moves past those changes. A
+   * crash before the cursor moves queues them again on the next call (jobs are idempotent).
+   */
+  async planReevaluation(
+    queue: (accountId: string, resourceId: string) => Promise<unknown>,
+  ): Promise<{ changedKeys: number; resources: number }> {
+    const plan = await this.reevaluationTargets();
+    for (const [accountId, resourceId] of plan.targets) await queue(accountId, resourceId);
+    await this.setAdvisoryCursor(plan.seq);
+    return { changedKeys: plan.changedKeys, resources: plan.targets.length };
+  }
+
+  /** Resources holding a package or a finding that advisory imports changed since the cursor. */
+  private async reevaluationTargets(): Promise<{
+    targets: [string, string][];
+    seq: number;
+    changedKeys: number;
+  }> {
     const cursorRow = await this.db
       .selectFrom("service_state")
       .select("value")
@@ -1085,14 +1201,6 @@ export class VigilService {
     const cursor = cursorRow ? Number(cursorRow.value) : 0;
     this.advisories.refresh();
     const changes = this.advisories.changesSince(cursor);
-    const out: ReevaluationResult = {
-      changedKeys: changes.packages.length + changes.cves.length,
-      resources: 0,
-      opened: 0,
-      closed: 0,
-      changed: 0,
-      ms: 0,
-    };
     const targets = new Set<string>();
     for (const part of chunks(changes.packages, 200)) {
       const rows = await this.db
@@ -1119,23 +1227,19 @@ export class VigilService {
         for (const r of rows) targets.add(`${r.account_id}\0${r.resource_id}`);
       }
     }
-    const now = this.now();
-    for (const t of targets) {
-      const [accountId, resourceId] = t.split("\0") as [string, string];
-      const r = await this.reevaluateResource(accountId, resourceId, now, { onlyMonitored: true });
-      if (!r) continue;
-      out.resources++;
-      out.opened += r.opened;
-      out.closed += r.closed;
-      out.changed += r.changed;
-    }
+    return {
+      targets: [...targets].map((t) => t.split("\0") as [string, string]),
+      seq: changes.seq,
+      changedKeys: changes.packages.length + changes.cves.length,
+    };
+  }
+
+  private async setAdvisoryCursor(seq: number): Promise<void> {
     await this.db
       .insertInto("service_state")
-      .values({ key: "advisory_seq", value: String(changes.seq) })
-      .onConflict((oc) => oc.column("key").doUpdateSet({ value: String(changes.seq) }))
+      .values({ key: "advisory_seq", value: String(seq) })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: String(seq) }))
       .execute();
-    out.ms = performance.now() - t0;
-    return out;
   }
 
   // --- findings ------------------------------------------------------------------------------

@@ -5,14 +5,17 @@
  * ships with Debian's awscli (every member name real, every required member present).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
 import type { Advisory, AdvisoryReader, KevEntry } from "../../src/advisories/types.js";
+import { codeFindingOf } from "../../src/code/submitted.js";
 import type { Package } from "../../src/extractors/types.js";
-import { type Finding, type FindingResource, toFinding } from "../../src/findings/finding.js";
+import { type Finding, type FindingResource, toCodeFinding, toFinding } from "../../src/findings/finding.js";
 import { toNetworkFindings } from "../../src/findings/network.js";
 import {
   ASFF_LIMITS,
@@ -23,7 +26,12 @@ import {
   truncate,
 } from "../../src/formats/asff.js";
 import type { Match } from "../../src/matching/match.js";
-import { ASFF_NEWER_MEMBERS, serviceModelValidator } from "../support/botocore.js";
+import {
+  ASFF_NEWER_MEMBERS,
+  type Shape,
+  serviceModelValidator,
+  shapesValidator,
+} from "../support/botocore.js";
 import { runVigil } from "../support/cli.js";
 import { debianGoPrograms, imageFixture, repoRoot, vulndataDir } from "../support/fixtures.js";
 
@@ -47,6 +55,33 @@ function modelValidator(): (doc: unknown) => string[] {
     nonEmptyStrings: true,
   });
   return (doc) => check(doc, "finding");
+}
+
+/** Security Hub's model from python3's botocore (newer than Debian's awscli), when installed. */
+function newestSecurityHubShapes(): Record<string, Shape> | undefined {
+  try {
+    const dir = execFileSync(
+      "python3",
+      ["-c", "import botocore, os; print(os.path.dirname(botocore.__file__))"],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    ).trim();
+    for (const name of ["service-2.json", "service-2.json.gz"]) {
+      const p = join(dir, "data/securityhub/2018-10-26", name);
+      if (!existsSync(p)) continue;
+      const raw = readFileSync(p);
+      return (
+        JSON.parse((p.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8")) as {
+          shapes: Record<string, Shape>;
+        }
+      ).shapes;
+    }
+  } catch {
+    // no python botocore
+  }
+  return undefined;
 }
 
 const OPTIONS = { region: "us-east-1" };
@@ -371,6 +406,84 @@ describe("ASFF (Security Hub) output", () => {
         },
       },
     ]);
+  });
+
+  it("a code finding: CWE type, the detector, CodeVulnerabilities with file and lines, no code", () => {
+    const resource: FindingResource = {
+      type: "AWS_LAMBDA_FUNCTION",
+      id: "orders",
+      partition: "aws",
+      region: "us-east-1",
+      details: {
+        awsLambdaFunction: {
+          functionName: "orders",
+          runtime: "python3.12",
+          version: "$LATEST",
+          executionRoleArn: "arn:aws:iam::123456789012:role/orders",
+          layers: ["deps.zip"],
+        },
+      },
+    };
+    const cf = codeFindingOf({
+      detectorId: "python/hardcoded-credentials",
+      filePath: "src/db/connect.py",
+      startLine: 4,
+      endLine: 4,
+      snippet: [{ lineNumber: 4, content: 'PASSWORD = "hunter2-is-not-a-password"' }],
+      message: "The code contains a password.",
+      fingerprint: "a".repeat(64),
+    })!;
+    const finding = toCodeFinding(cf, {
+      accountId: "123456789012",
+      region: "us-east-1",
+      resource,
+      now: "2026-01-02T03:04:05.000Z",
+      sourceLambdaLayerArn: "arn:aws:lambda:us-east-1:123456789012:layer:deps:3",
+    });
+    const a = toAsff(finding, OPTIONS);
+    assert.deepEqual(a.Types, ["Software and Configuration Checks/Vulnerabilities/CWE"]);
+    assert.equal(a.Title, "CWE-798 - Hardcoded credentials");
+    assert.equal(a.Severity.Label, "CRITICAL");
+    assert.deepEqual(a.Vulnerabilities, [
+      {
+        Id: "python/hardcoded-credentials",
+        CodeVulnerabilities: [
+          {
+            Cwes: ["CWE-798"],
+            FilePath: { FilePath: "src/db/connect.py", FileName: "connect.py", StartLine: 4, EndLine: 4 },
+            SourceArn: "arn:aws:lambda:us-east-1:123456789012:layer:deps:3",
+          },
+        ],
+        ReferenceUrls: finding.codeVulnerabilityDetails!.referenceUrls,
+        FixAvailable: "NO",
+        ExploitAvailable: "NO",
+      },
+    ]);
+    assert.equal(a.ProductFields["vigil/codeVulnerability/location"], "src/db/connect.py:4");
+    assert.equal(a.ProductFields["vigil/codeVulnerability/ruleId"], "python/hardcoded-credentials@v1.0");
+    assert.equal(a.Resources[0]!.Type, "AwsLambdaFunction");
+    assert.equal(a.Resources[0]!.Details?.AwsLambdaFunction?.FunctionName, "orders");
+    // The flagged code (here a credential) is not copied into Security Hub.
+    assert.ok(!JSON.stringify(a).includes("hunter2"));
+    // Debian's Security Hub model predates CodeVulnerabilities; the newest botocore on the
+    // machine (python3's) has it and checks all of the finding; the JSON Schema the rest.
+    assert.deepEqual(
+      serviceModelValidator("securityhub", "AwsSecurityFinding", {
+        newer: new Set([...ASFF_NEWER_MEMBERS, "Vulnerability.CodeVulnerabilities"]),
+        nonEmptyStrings: true,
+      })(a, "finding"),
+      [],
+    );
+    const { Vulnerabilities: _v, ...rest } = a;
+    assert.deepEqual(checkSchema(rest), []);
+    const newest = newestSecurityHubShapes();
+    if (newest) {
+      assert.ok(newest["VulnerabilityCodeVulnerabilities"]);
+      assert.deepEqual(
+        shapesValidator(newest, "AwsSecurityFinding", { nonEmptyStrings: true })(a, "finding"),
+        [],
+      );
+    }
   });
 
   it("CLOSED findings are ARCHIVED and RESOLVED, SUPPRESSED ones stay ACTIVE and SUPPRESSED", () => {

@@ -135,6 +135,7 @@ export const ASFF_NEWER_MEMBERS: ReadonlySet<string> = new Set([
   "Vulnerability.EpssScore",
   "Vulnerability.ExploitAvailable",
   "Vulnerability.LastKnownExploitAt",
+  "Vulnerability.CodeVulnerabilities",
 ]);
 
 /** Checks a BatchImportFindings request body (`{ Findings: [...] }`) against Security Hub's model. */

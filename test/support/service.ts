@@ -6,6 +6,7 @@ import { openServiceDatabase, type ServiceDatabase } from "../../src/db/service/
 import { Deliverer, type DelivererOptions } from "../../src/events/deliverer.js";
 import type { Package } from "../../src/extractors/types.js";
 import { HostMounts, HostService } from "../../src/hosts/hosts.js";
+import { type JobQueue, openJobQueue, startJobWorkers } from "../../src/jobs/index.js";
 import { layerCacheDir, RegistryScanner, type ScannerOptions } from "../../src/registries/scanner.js";
 import { buildApp } from "../../src/server/app.js";
 import { Exports } from "../../src/service/exports.js";
@@ -65,6 +66,7 @@ export interface TestService {
   exports: Exports;
   store: AdvisoryStore;
   database: ServiceDatabase;
+  jobs: JobQueue;
   /** Present when started with `registries`. */
   registries?: RegistryScanner;
   hosts: HostService;
@@ -95,7 +97,7 @@ export async function startTestService(
     /** Advisories to load instead of TEST_ADVISORIES: OSV records of one ecosystem. */
     osv?: { ecosystem: string; records: string[] };
     /** Run registry scanning (options override the test defaults). */
-    registries?: Partial<ScannerOptions>;
+    registries?: Partial<Omit<ScannerOptions, "jobs">>;
     /** The service's clock (epoch ms), for rescan-duration tests. */
     now?: () => number;
     /** Run event delivery (with these deliverer options); commandDir enables command targets. */
@@ -122,12 +124,17 @@ export async function startTestService(
   });
   const deliverer = options.events ? new Deliverer(database.db, service.events, options.events) : undefined;
   await deliverer?.start();
-  const exports = new Exports(service, join(dataDir, "reports"));
+  // The job queue `vigil serve` would run: image scans and exports go through it.
+  const jobs = openJobQueue(database, { url: options.databaseUrl, sole: true });
+  await jobs.start();
+  const exports = new Exports(service, join(dataDir, "reports"), jobs);
+  await startJobWorkers(jobs, service, { concurrency: 2, exports });
   const registries = options.registries
     ? new RegistryScanner(service, loadMasterKey(dataDir), {
         cacheDir: layerCacheDir(dataDir),
         tickSeconds: 1,
         ...options.registries,
+        jobs,
       })
     : undefined;
   await registries?.start();
@@ -141,6 +148,7 @@ export async function startTestService(
       hosts,
       mounts,
       network,
+      jobs,
       ...(registries ? { registries } : {}),
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
@@ -156,6 +164,7 @@ export async function startTestService(
     exports,
     store,
     database,
+    jobs,
     ...(registries ? { registries } : {}),
     ...(deliverer ? { deliverer } : {}),
     hosts,
@@ -171,8 +180,9 @@ export async function startTestService(
     async close() {
       await app.close();
       await registries?.stop();
-      await deliverer?.stop();
       await exports.idle();
+      await jobs.stop(5_000);
+      await deliverer?.stop();
       await database.close();
       store.close();
       tmp.cleanup();

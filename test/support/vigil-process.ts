@@ -56,3 +56,30 @@ export function startVigilServe(
     });
   });
 }
+
+/**
+ * `vigil worker` in its own process on `dataDir` (and `--database`); resolves once it takes jobs.
+ * Tests SIGKILL it in the middle of its work.
+ */
+export function startVigilWorker(dataDir: string, extraArgs: string[] = []): Promise<VigilProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(repoRoot, "src/cli/bin.ts"), "--data-dir", dataDir, "worker", ...extraArgs],
+    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vigil worker did not start: ${err}`)), 60_000);
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString("utf8");
+      if (err.includes("vigil worker:")) {
+        clearTimeout(timer);
+        resolve({ child, stderr: () => err });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vigil worker exited with ${code}: ${err}`));
+    });
+  });
+}

@@ -530,6 +530,49 @@ function steps(dialect: ServiceDialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0008_jobs": {
+      async up(db: Kysely<unknown>) {
+        // Leases: a job holds one on what must not be worked on twice at once (a repository's
+        // image scans), renewed while it runs, so a dead worker's lease runs out.
+        await db.schema
+          .createTable("job_leases")
+          .addColumn("lease_key", "text", (c) => c.primaryKey())
+          .addColumn("holder", "text", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .execute();
+        // The embedded (SQLite) job queue. On PostgreSQL jobs live in pg-boss's own schema.
+        if (dialect !== "sqlite") return;
+        await db.schema
+          .createTable("jobs")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("singleton_key", "text")
+          .addColumn("retry_count", "integer", (c) => c.notNull())
+          .addColumn("retry_limit", "integer", (c) => c.notNull())
+          .addColumn("retry_delay", "integer", (c) => c.notNull())
+          .addColumn("retry_backoff", "integer", (c) => c.notNull())
+          .addColumn("expire_seconds", "integer", (c) => c.notNull())
+          .addColumn("start_after", "bigint", (c) => c.notNull())
+          .addColumn("started_at", "bigint")
+          .addColumn("completed_at", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("output", "text")
+          .execute();
+        await db.schema
+          .createIndex("jobs_due")
+          .on("jobs")
+          .columns(["kind", "state", "start_after"])
+          .execute();
+        await db.schema
+          .createIndex("jobs_by_key")
+          .on("jobs")
+          .columns(["kind", "singleton_key", "state"])
+          .execute();
+        await db.schema.createIndex("jobs_by_created").on("jobs").column("created_at").execute();
+      },
+    },
   };
 }
 

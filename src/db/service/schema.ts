@@ -37,6 +37,37 @@ export interface ServiceTables {
   console_sessions: ConsoleSessionsTable;
   saved_views: SavedViewsTable;
   finding_history: FindingHistoryTable;
+  /** SQLite only: the embedded job queue (PostgreSQL uses pg-boss's schema). */
+  jobs: JobsTable;
+  job_leases: JobLeasesTable;
+}
+
+export interface JobLeasesTable {
+  lease_key: string;
+  holder: string;
+  expires_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON payload. */
+  data: string;
+  /** pg-boss's states: created, retry, active, completed, cancelled, failed. */
+  state: string;
+  singleton_key: string | null;
+  retry_count: number;
+  retry_limit: number;
+  /** Seconds. */
+  retry_delay: number;
+  retry_backoff: number;
+  expire_seconds: number;
+  start_after: number;
+  started_at: number | null;
+  completed_at: number | null;
+  created_at: number;
+  /** JSON: the handler's result, or { message } of its last error. */
+  output: string | null;
 }
 
 export interface AccountsTable {

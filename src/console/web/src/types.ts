@@ -120,6 +120,31 @@ export interface Finding {
     referenceUrls?: string[];
     vulnerablePackages: VulnerablePackage[];
   };
+  codeVulnerabilityDetails?: CodeVulnerabilityDetails;
+}
+
+/** inspector2 CodeVulnerabilityDetails (CODE_VULNERABILITY findings). */
+export interface CodeVulnerabilityDetails {
+  cwes: string[];
+  detectorId: string;
+  detectorName: string;
+  detectorTags?: string[];
+  filePath: { fileName: string; filePath: string; startLine: number; endLine: number };
+  referenceUrls?: string[];
+  ruleId?: string;
+  sourceLambdaLayerArn?: string;
+}
+
+/** BatchGetCodeSnippet's answer. */
+export interface CodeSnippetResponse {
+  codeSnippetResults?: {
+    findingArn: string;
+    startLine?: number;
+    endLine?: number;
+    codeSnippet?: { lineNumber: number; content: string }[];
+    suggestedFixes?: { description?: string; code?: string }[];
+  }[];
+  errors?: { findingArn: string; errorCode: string; errorMessage: string }[];
 }
 
 export type SortField =
@@ -313,6 +338,7 @@ export interface Operations {
     },
     { findings: Finding[]; nextToken?: string },
   ];
+  BatchGetCodeSnippet: [{ findingArns: string[] }, CodeSnippetResponse];
   BatchGetFindingDetails: [
     { findingArns: string[] },
     {

@@ -355,7 +355,9 @@ function FindingRow({
             ? `${pkg.name} ${pkg.version}${pkg.fixedInVersion && pkg.fixedInVersion !== "NotAvailable" ? ` → ${pkg.fixedInVersion}` : ""}`
             : net
               ? `${net.protocol} ${net.openPortRange.begin}${net.openPortRange.end !== net.openPortRange.begin ? `–${net.openPortRange.end}` : ""} open`
-              : labelOf(f.type)}
+              : f.codeVulnerabilityDetails
+                ? `${f.codeVulnerabilityDetails.filePath.filePath}:${f.codeVulnerabilityDetails.filePath.startLine}`
+                : labelOf(f.type)}
         </span>
       </td>
       <td className="col col-resource">

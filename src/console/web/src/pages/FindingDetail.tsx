@@ -9,7 +9,20 @@ import { SuppressForm } from "../components/SuppressForm";
 import { fmtDate, fmtDateTime, fmtEpss, fmtScore, labelOf } from "../lib/format";
 import { useAsync, useTitle } from "../lib/hooks";
 import { useSession } from "../lib/session";
-import type { Finding, FindingResource, VulnerablePackage } from "../types";
+import type {
+  CodeSnippetResponse,
+  CodeVulnerabilityDetails,
+  Finding,
+  FindingResource,
+  VulnerablePackage,
+} from "../types";
+
+const codeDetailsOf = (f: Finding) => f.codeVulnerabilityDetails;
+
+/** The code around a code finding, with suggested fixes (a read: viewers may call it). */
+function loadCodeSnippet(arn: string, signal: AbortSignal): Promise<CodeSnippetResponse> {
+  return op("BatchGetCodeSnippet", { findingArns: [arn] }, { signal });
+}
 
 async function loadFinding(arn: string, signal: AbortSignal) {
   const r = await op(
@@ -98,6 +111,7 @@ function FindingView({ f, back, onChanged }: { f: Finding; back: ReactNode; onCh
     [f.findingArn],
   );
   const kev = details.data?.cisaData;
+  const code = f.type === "CODE_VULNERABILITY" ? codeDetailsOf(f) : undefined;
 
   return (
     <div className="page page-finding">
@@ -113,7 +127,7 @@ function FindingView({ f, back, onChanged }: { f: Finding; back: ReactNode; onCh
           </span>
           <span className="tag">{labelOf(f.type)}</span>
           {f.exploitAvailable === "YES" ? <span className="tag tag-danger">Known exploit</span> : null}
-          {f.fixAvailable === "YES" ? (
+          {code ? null : f.fixAvailable === "YES" ? (
             <span className="tag tag-ok">Fix available</span>
           ) : f.fixAvailable === "PARTIAL" ? (
             <span className="tag">Partial fix</span>
@@ -241,93 +255,97 @@ function FindingView({ f, back, onChanged }: { f: Finding; back: ReactNode; onCh
 
           {f.networkReachabilityDetails ? <NetworkPath f={f} /> : null}
 
-          <Section id="scores" title="Risk">
-            <div className="score-grid">
-              <div className="score-card">
-                <span className="score-value" data-testid="vigil-score">
-                  {fmtScore(f.inspectorScore)}
-                </span>
-                <span className="score-label">Vigil score</span>
+          {code ? <CodeVulnerability f={f} code={code} /> : null}
+
+          {code ? null : (
+            <Section id="scores" title="Risk">
+              <div className="score-grid">
+                <div className="score-card">
+                  <span className="score-value" data-testid="vigil-score">
+                    {fmtScore(f.inspectorScore)}
+                  </span>
+                  <span className="score-label">Vigil score</span>
+                </div>
+                <div className="score-card">
+                  <span className="score-value">{fmtEpss(f.epss?.score)}</span>
+                  <span className="score-label">EPSS (chance of exploitation in 30 days)</span>
+                </div>
+                <div className="score-card">
+                  <span className="score-value">{f.exploitAvailable === "YES" ? "Yes" : "No"}</span>
+                  <span className="score-label">
+                    Known exploited
+                    {f.exploitabilityDetails?.lastKnownExploitAt
+                      ? ` (since ${fmtDate(f.exploitabilityDetails.lastKnownExploitAt)})`
+                      : ""}
+                  </span>
+                </div>
               </div>
-              <div className="score-card">
-                <span className="score-value">{fmtEpss(f.epss?.score)}</span>
-                <span className="score-label">EPSS (chance of exploitation in 30 days)</span>
-              </div>
-              <div className="score-card">
-                <span className="score-value">{f.exploitAvailable === "YES" ? "Yes" : "No"}</span>
-                <span className="score-label">
-                  Known exploited
-                  {f.exploitabilityDetails?.lastKnownExploitAt
-                    ? ` (since ${fmtDate(f.exploitabilityDetails.lastKnownExploitAt)})`
-                    : ""}
-                </span>
-              </div>
-            </div>
-            {kev ? (
-              <p className="callout callout-danger">
-                In CISA's Known Exploited Vulnerabilities catalog since {fmtDate(kev.dateAdded)}
-                {kev.dateDue ? `, remediation due ${fmtDate(kev.dateDue)}` : ""}.
-                {kev.action ? ` ${kev.action}` : ""}
-              </p>
-            ) : null}
-            {adjusted ? (
-              <div className="score-breakdown" data-testid="score-breakdown">
-                <h3>How the Vigil score was reached</h3>
-                <Facts
-                  items={{
-                    "Adjusted CVSS score": fmtScore(adjusted.score),
-                    "Adjusted vector": <span className="mono break">{adjusted.scoringVector}</span>,
-                    "CVSS version": adjusted.version,
-                    "Base score from": adjusted.cvssSource ?? adjusted.scoreSource,
-                  }}
-                />
-                {adjusted.adjustments?.length ? (
-                  <table className="data-table">
-                    <caption>Adjustments to the base vector for this resource</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Metric</th>
-                        <th scope="col">Why</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {adjusted.adjustments.map((a) => (
-                        <tr key={`${a.metric}-${a.reason}`} data-testid="score-adjustment">
-                          <td className="mono">{a.metric}</td>
-                          <td>{a.reason}</td>
+              {kev ? (
+                <p className="callout callout-danger">
+                  In CISA's Known Exploited Vulnerabilities catalog since {fmtDate(kev.dateAdded)}
+                  {kev.dateDue ? `, remediation due ${fmtDate(kev.dateDue)}` : ""}.
+                  {kev.action ? ` ${kev.action}` : ""}
+                </p>
+              ) : null}
+              {adjusted ? (
+                <div className="score-breakdown" data-testid="score-breakdown">
+                  <h3>How the Vigil score was reached</h3>
+                  <Facts
+                    items={{
+                      "Adjusted CVSS score": fmtScore(adjusted.score),
+                      "Adjusted vector": <span className="mono break">{adjusted.scoringVector}</span>,
+                      "CVSS version": adjusted.version,
+                      "Base score from": adjusted.cvssSource ?? adjusted.scoreSource,
+                    }}
+                  />
+                  {adjusted.adjustments?.length ? (
+                    <table className="data-table">
+                      <caption>Adjustments to the base vector for this resource</caption>
+                      <thead>
+                        <tr>
+                          <th scope="col">Metric</th>
+                          <th scope="col">Why</th>
                         </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                ) : (
-                  <p className="hint">No adjustments: the base vector applies as published.</p>
-                )}
-              </div>
-            ) : null}
-            {pvd?.cvss?.length ? (
-              <table className="data-table">
-                <caption>CVSS scores</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Base score</th>
-                    <th scope="col">Vector</th>
-                    <th scope="col">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {pvd.cvss.map((c) => (
-                    <tr key={`${c.source}-${c.scoringVector}`}>
-                      <td>{c.version}</td>
-                      <td className="num">{fmtScore(c.baseScore)}</td>
-                      <td className="mono break">{c.scoringVector}</td>
-                      <td>{c.source}</td>
+                      </thead>
+                      <tbody>
+                        {adjusted.adjustments.map((a) => (
+                          <tr key={`${a.metric}-${a.reason}`} data-testid="score-adjustment">
+                            <td className="mono">{a.metric}</td>
+                            <td>{a.reason}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  ) : (
+                    <p className="hint">No adjustments: the base vector applies as published.</p>
+                  )}
+                </div>
+              ) : null}
+              {pvd?.cvss?.length ? (
+                <table className="data-table">
+                  <caption>CVSS scores</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Version</th>
+                      <th scope="col">Base score</th>
+                      <th scope="col">Vector</th>
+                      <th scope="col">Source</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : null}
-          </Section>
+                  </thead>
+                  <tbody>
+                    {pvd.cvss.map((c) => (
+                      <tr key={`${c.source}-${c.scoringVector}`}>
+                        <td>{c.version}</td>
+                        <td className="num">{fmtScore(c.baseScore)}</td>
+                        <td className="mono break">{c.scoringVector}</td>
+                        <td>{c.source}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+            </Section>
+          )}
 
           {pvd && (pvd.referenceUrls?.length || pvd.sourceUrl) ? (
             <Section id="refs" title="References">
@@ -372,6 +390,154 @@ function FindingView({ f, back, onChanged }: { f: Finding; back: ReactNode; onCh
         </aside>
       </div>
     </div>
+  );
+}
+
+const cweUrl = (cwe: string) => {
+  const n = /^CWE-(\d+)$/i.exec(cwe)?.[1];
+  return n ? `https://cwe.mitre.org/data/definitions/${n}.html` : undefined;
+};
+
+const lineRange = (start: number, end: number) => (end > start ? `lines ${start}–${end}` : `line ${start}`);
+
+/** A code finding: the detector and where, the code with the vulnerable lines marked, the fixes. */
+function CodeVulnerability({ f, code }: { f: Finding; code: CodeVulnerabilityDetails }) {
+  const snippet = useAsync((signal) => loadCodeSnippet(f.findingArn, signal), [f.findingArn, f.status]);
+  const where = code.filePath;
+  const result = snippet.data?.codeSnippetResults?.find((r) => r.findingArn === f.findingArn);
+  const error = snippet.data?.errors?.find((e) => e.findingArn === f.findingArn);
+  const first = result?.startLine ?? where.startLine;
+  const last = result?.endLine ?? where.endLine;
+  return (
+    <section className="panel" aria-labelledby="code-h" data-testid="code-vulnerability">
+      <h2 id="code-h">Vulnerable code</h2>
+      <Facts
+        items={{
+          Detector: (
+            <span data-testid="code-detector">
+              {code.detectorName} <span className="sub mono">{code.detectorId}</span>
+            </span>
+          ),
+          Weaknesses: code.cwes.length ? (
+            <span data-testid="code-cwes">
+              {code.cwes.map((c, i) => (
+                <span key={c}>
+                  {i > 0 ? ", " : null}
+                  <ExternalLink href={cweUrl(c)}>{c}</ExternalLink>
+                </span>
+              ))}
+            </span>
+          ) : undefined,
+          File: (
+            <span className="mono break" data-testid="code-location">
+              {where.filePath}:{where.startLine}
+              {where.endLine > where.startLine ? `–${where.endLine}` : ""}
+            </span>
+          ),
+          Rule: code.ruleId ? <span className="mono">{code.ruleId}</span> : undefined,
+          "Function layer": code.sourceLambdaLayerArn ? (
+            <span className="mono break">{code.sourceLambdaLayerArn}</span>
+          ) : undefined,
+          Tags: code.detectorTags?.length ? code.detectorTags.join(", ") : undefined,
+        }}
+      />
+      <Remote state={snippet} loadingLabel="Loading the code…">
+        {() =>
+          result?.codeSnippet?.length ? (
+            <figure className="code-snippet" style={{ margin: "0.75rem 0" }}>
+              <pre
+                className="command"
+                style={{ padding: "0.4rem 0", whiteSpace: "pre" }}
+                data-testid="code-snippet"
+              >
+                <code>
+                  {result.codeSnippet.map((l) => {
+                    const flagged = l.lineNumber >= first && l.lineNumber <= last;
+                    return (
+                      <span
+                        key={l.lineNumber}
+                        data-testid={flagged ? "code-line-flagged" : "code-line"}
+                        style={{
+                          display: "block",
+                          padding: "0 0.8rem",
+                          ...(flagged
+                            ? {
+                                background: "var(--danger-soft)",
+                                color: "var(--danger-soft-text)",
+                                boxShadow: "inset 3px 0 0 var(--danger)",
+                                fontWeight: 600,
+                              }
+                            : {}),
+                        }}
+                      >
+                        <span
+                          aria-hidden="true"
+                          style={{
+                            display: "inline-block",
+                            minWidth: "4ch",
+                            marginRight: "1.5ch",
+                            textAlign: "right",
+                            opacity: 0.7,
+                            userSelect: "none",
+                          }}
+                        >
+                          {l.lineNumber}
+                        </span>
+                        <span className="visually-hidden">
+                          Line {l.lineNumber}
+                          {flagged ? ", vulnerable" : ""}:{" "}
+                        </span>
+                        {l.content}
+                      </span>
+                    );
+                  })}
+                </code>
+              </pre>
+              <figcaption className="hint">
+                {where.fileName}, {lineRange(first, last)} marked.
+              </figcaption>
+            </figure>
+          ) : (
+            <p className="hint" data-testid="code-snippet-missing">
+              {error?.errorCode === "CODE_SNIPPET_NOT_FOUND"
+                ? "The code is no longer in the function's latest code scan (fixed or removed), so there is no snippet to show."
+                : error
+                  ? `The code could not be shown: ${error.errorMessage}`
+                  : "No code snippet is available for this finding."}
+            </p>
+          )
+        }
+      </Remote>
+      {f.remediation?.recommendation?.text ? (
+        <>
+          <h3>What to do</h3>
+          <p data-testid="code-remediation">{f.remediation.recommendation.text}</p>
+        </>
+      ) : null}
+      {result?.suggestedFixes?.length ? (
+        <div data-testid="suggested-fixes">
+          {result.suggestedFixes.map((fix, i) => (
+            <div className="remediation" key={`${fix.description ?? ""}\0${fix.code ?? ""}`}>
+              <h3>{result.suggestedFixes!.length > 1 ? `Suggested fix ${i + 1}` : "Suggested fix"}</h3>
+              {fix.description ? <p>{fix.description}</p> : null}
+              {fix.code ? <CopyCommand command={fix.code} testid="suggested-fix-code" /> : null}
+            </div>
+          ))}
+        </div>
+      ) : null}
+      {code.referenceUrls?.length ? (
+        <>
+          <h3>References</h3>
+          <ul className="refs">
+            {code.referenceUrls.map((u) => (
+              <li key={u}>
+                <ExternalLink href={u} />
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
   );
 }
 
