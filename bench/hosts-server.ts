@@ -21,6 +21,7 @@ async function serve(dataDir: string): Promise<void> {
   const { openAdvisoryStore } = await import("../src/advisories/store.js");
   const { openServiceDatabase } = await import("../src/db/service/open.js");
   const { HostMounts, HostService } = await import("../src/hosts/hosts.js");
+  const { openJobQueue } = await import("../src/jobs/index.js");
   const { buildApp } = await import("../src/server/app.js");
   const { Exports } = await import("../src/service/exports.js");
   const { loadMasterKey } = await import("../src/service/keys.js");
@@ -30,7 +31,8 @@ async function serve(dataDir: string): Promise<void> {
   const database = await openServiceDatabase({ dataDir });
   const service = new VigilService(database, store, loadMasterKey(dataDir), { region: "local" });
   const hosts = new HostService(service);
-  const mounts = new HostMounts(service, hosts);
+  // No job workers here: the bench drives agents, not agentless scans.
+  const mounts = new HostMounts(service, hosts, openJobQueue(database, { passive: true }));
   const app = buildApp({ service, exports: new Exports(service, join(dataDir, "reports")), hosts, mounts });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
 

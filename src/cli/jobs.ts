@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { openAdvisoryStore } from "../advisories/store.js";
 import { openServiceDatabase } from "../db/service/open.js";
+import { HostMounts, HostService } from "../hosts/hosts.js";
 import {
   isJobKind,
   JOB_KIND_NAMES,
@@ -68,7 +69,9 @@ export function jobCommands(program: Command, dataDirOf: (cmd: Command) => strin
       await queue.start();
       // Reports are written under this data directory's reports/: share it with the servers.
       const exports = new Exports(service, resolve(dataDir, "reports"), queue);
-      await startJobWorkers(queue, service, { concurrency: o.concurrency, exports, log });
+      // Agentless disk scans read their mount paths here: mount them on the workers too.
+      const mounts = new HostMounts(service, new HostService(service), queue);
+      await startJobWorkers(queue, service, { concurrency: o.concurrency, exports, mounts, log });
       // Image scans: this process pulls through its own layer cache; the registry schedule (polls,
       // notifications) stays with the servers.
       const registries = new RegistryScanner(service, loadMasterKey(dataDir), {

@@ -80,7 +80,6 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   await jobs.start();
   const workers = o.workers ?? 2;
   const exports = new Exports(service, resolve(o.dataDir, "reports"), jobs);
-  if (workers > 0) await startJobWorkers(jobs, service, { concurrency: workers, exports, log });
   process.stderr.write(
     `Jobs: ${jobs.backend} queue, ${workers > 0 ? `${workers} workers in this process` : "no workers in this process (run vigil worker)"}\n`,
   );
@@ -121,7 +120,8 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   });
   await registries.start();
   const hosts = new HostService(service);
-  const mounts = new HostMounts(service, hosts);
+  const mounts = new HostMounts(service, hosts, jobs);
+  if (workers > 0) await startJobWorkers(jobs, service, { concurrency: workers, exports, mounts, log });
   const network = new NetworkService(service);
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error("--tls-cert and --tls-key go together");
   const https =

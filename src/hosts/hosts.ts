@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import type { Selectable } from "kysely";
 import type { HostsTable } from "../db/service/schema.js";
 import type { OsInfo, Package } from "../extractors/types.js";
+import type { JobQueue } from "../jobs/queue.js";
 import { denied, notFound, ServiceError, validation } from "../service/errors.js";
 import type { Principal, ResourceCoverage, VigilService } from "../service/service.js";
 import {
@@ -693,10 +694,18 @@ export class HostService {
 }
 
 /** Server-side agentless scans: mounted disks or snapshot directories, rescanned on a schedule. */
+/** The payload of an "agentless-scan" job. */
+export interface AgentlessScanJob {
+  accountId: string;
+  mountId: string;
+}
+
 export class HostMounts {
   constructor(
     private readonly service: VigilService,
     private readonly hosts: HostService,
+    /** Due rescans are queued as "agentless-scan" jobs (the mount must be readable where they run). */
+    private readonly jobs: JobQueue,
   ) {}
 
   private get db() {
@@ -753,33 +762,50 @@ export class HostMounts {
   }
 
   /** Rescans the mounts whose interval has passed; a vanished path is reported, not fatal. */
+  /** Queues a rescan of every mount whose interval has passed; returns how many were queued. */
   async runDue(): Promise<number> {
     const now = this.service.now();
-    const due = await this.db.selectFrom("host_mounts").selectAll().execute();
-    let ran = 0;
-    for (const m of due) {
-      if (m.last_scan_at !== null && now - Number(m.last_scan_at) < m.interval_minutes * 60_000) continue;
-      let status = "OK";
-      let detail: string | null = null;
-      try {
-        await this.hosts.scanDisk(
-          { accountId: m.account_id, id: `mount:${m.mount_id}`, readOnly: false },
-          m.path,
-          {
-            hostId: m.host_id,
-          },
-        );
-      } catch (e) {
-        status = "ERROR";
-        detail = (e as Error).message;
-      }
-      await this.db
-        .updateTable("host_mounts")
-        .set({ last_scan_at: now, status, status_detail: detail })
-        .where("mount_id", "=", m.mount_id)
-        .execute();
-      ran++;
+    const mounts = await this.db.selectFrom("host_mounts").selectAll().execute();
+    let queued = 0;
+    for (const m of mounts) {
+      if (!this.due(m, now)) continue;
+      const job: AgentlessScanJob = { accountId: m.account_id, mountId: m.mount_id };
+      if (await this.jobs.send("agentless-scan", job, { singletonKey: m.mount_id })) queued++;
     }
-    return ran;
+    return queued;
+  }
+
+  private due(m: { last_scan_at: number | null; interval_minutes: number }, now: number): boolean {
+    return m.last_scan_at === null || now - Number(m.last_scan_at) >= m.interval_minutes * 60_000;
+  }
+
+  /** The "agentless-scan" job: one mount's disk, unless another run scanned it meanwhile. */
+  async scanMount(job: AgentlessScanJob): Promise<unknown> {
+    const now = this.service.now();
+    const m = await this.db
+      .selectFrom("host_mounts")
+      .selectAll()
+      .where("mount_id", "=", job.mountId)
+      .executeTakeFirst();
+    if (!m) return { skipped: "mount removed" };
+    if (!this.due(m, now)) return { skipped: "scanned meanwhile" };
+    let status = "OK";
+    let detail: string | null = null;
+    try {
+      await this.hosts.scanDisk(
+        { accountId: m.account_id, id: `mount:${m.mount_id}`, readOnly: false },
+        m.path,
+        { hostId: m.host_id },
+      );
+    } catch (e) {
+      status = "ERROR";
+      detail = (e as Error).message;
+    }
+    await this.db
+      .updateTable("host_mounts")
+      .set({ last_scan_at: now, status, status_detail: detail })
+      .where("mount_id", "=", m.mount_id)
+      .execute();
+    return { status, ...(detail ? { detail } : {}) };
   }
 }

@@ -1,4 +1,5 @@
 import type { ServiceDatabase } from "../db/service/open.js";
+import type { AgentlessScanJob, HostMounts } from "../hosts/hosts.js";
 import type { ExportJob, Exports } from "../service/exports.js";
 import type { VigilService } from "../service/service.js";
 import { PgBossJobQueue } from "./pg-boss.js";
@@ -47,10 +48,11 @@ export function requestReevaluation(queue: JobQueue): Promise<string | null> {
 export async function startJobWorkers(
   queue: JobQueue,
   service: VigilService,
-  options: { concurrency: number; exports?: Exports; log?: (line: string) => void },
+  options: { concurrency: number; exports?: Exports; mounts?: HostMounts; log?: (line: string) => void },
 ): Promise<void> {
-  const exports = options.exports;
+  const { exports, mounts } = options;
   if (exports) await queue.work<ExportJob>("export", 1, (job) => exports.run(job.data));
+  if (mounts) await queue.work<AgentlessScanJob>("agentless-scan", 1, (job) => mounts.scanMount(job.data));
   await queue.work("reevaluate", 1, async () => {
     const plan = await service.planReevaluation((accountId, resourceId) =>
       queue.send("reevaluate-resource", { accountId, resourceId } satisfies ReevaluateResourceJob, {

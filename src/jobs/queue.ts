@@ -55,6 +55,14 @@ export const JOB_KINDS = {
     policy: "stately",
     description: "write a findings report or SBOM export to the reports directory",
   },
+  "agentless-scan": {
+    retryLimit: 2,
+    retryDelay: 30,
+    backoff: true,
+    expireSeconds: 1800,
+    policy: "stately",
+    description: "rescan a mounted disk (agentless) onto its host's resource",
+  },
   "image-scan": {
     retryLimit: 3,
     retryDelay: 2,

@@ -311,9 +311,15 @@ describe("hosts and the agent", { timeout: 600_000 }, () => {
     );
     assert.equal(await t.mounts.runDue(), 0, "not due yet");
     clock += 61 * 60_000;
-    assert.equal(await t.mounts.runDue(), 1, "rescanned after its interval");
+    assert.equal(await t.mounts.runDue(), 1, "queued after its interval");
+    assert.equal(await t.mounts.runDue(), 0, "queued once");
+    await t.jobs.idle(["agentless-scan"]);
+    const [job] = await t.jobs.list({ kind: "agentless-scan" });
+    assert.equal(job?.state, "completed");
+    assert.deepEqual(job?.output, { status: "OK" });
     const [m] = await t.mounts.list(ACCOUNT);
     assert.equal(m!.status, "OK");
+    assert.equal(Number(m!.last_scan_at), clock, "rescanned at the new time");
   });
 
   it("is driven by the command line: vigil hosts activate, vigil agent --once, vigil hosts list", async () => {

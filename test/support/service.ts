@@ -128,7 +128,6 @@ export async function startTestService(
   const jobs = openJobQueue(database, { url: options.databaseUrl, sole: true });
   await jobs.start();
   const exports = new Exports(service, join(dataDir, "reports"), jobs);
-  await startJobWorkers(jobs, service, { concurrency: 2, exports });
   const registries = options.registries
     ? new RegistryScanner(service, loadMasterKey(dataDir), {
         cacheDir: layerCacheDir(dataDir),
@@ -139,7 +138,8 @@ export async function startTestService(
     : undefined;
   await registries?.start();
   const hosts = new HostService(service);
-  const mounts = new HostMounts(service, hosts);
+  const mounts = new HostMounts(service, hosts, jobs);
+  await startJobWorkers(jobs, service, { concurrency: 2, exports, mounts });
   const network = new NetworkService(service);
   const makeApp = () =>
     buildApp({
