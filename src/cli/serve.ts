@@ -72,6 +72,8 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
   });
   const deliverer = new Deliverer(database.db, service.events, {
     log: (line) => process.stderr.write(`${line}\n`),
+    // The embedded database has one server; PostgreSQL may have several.
+    sole: database.dialect === "sqlite",
   });
   await deliverer.start();
   const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -13,6 +13,14 @@ export interface DelivererOptions {
   retentionMs?: number;
   random?: () => number;
   log?: (line: string) => void;
+  /**
+   * This process is the database's only deliverer (embedded SQLite): what it left "delivering"
+   * when it stopped is queued again at start. Otherwise (several servers on PostgreSQL) only
+   * deliveries claimed longer than `staleMs` ago are taken back, by whichever process looks.
+   */
+  sole?: boolean;
+  /** A claimed delivery older than this is taken as abandoned by a dead process, ms. */
+  staleMs?: number;
 }
 
 const DAY = 86_400_000;
@@ -20,8 +28,10 @@ const DAY = 86_400_000;
 /**
  * Sends the outbox. Each delivery is claimed with a conditional update (queued → delivering),
  * so several processes can share one database; a process that dies leaves "delivering" rows,
- * which are queued again at start (at-least-once: a receiver may see an event twice, identified by
- * its id and the X-Vigil-Delivery header, never zero times).
+ * which are queued again (at-least-once: a receiver may see an event twice, identified by its id
+ * and the X-Vigil-Delivery header, never zero times). The outbox is written in the transaction
+ * that changes the findings, which is why deliveries are not pg-boss jobs: the embedded database
+ * has no pg-boss, and an outbox row cannot be lost between a commit and an enqueue.
  */
 export class Deliverer {
   private running = false;
@@ -30,6 +40,7 @@ export class Deliverer {
   private woken = false;
   private readonly inFlight = new Set<Promise<void>>();
   private lastPrune = 0;
+  private lastRequeue = 0;
   private readonly now: () => number;
 
   constructor(
@@ -42,11 +53,13 @@ export class Deliverer {
   }
 
   async start(): Promise<void> {
-    await this.db
-      .updateTable("event_deliveries")
-      .set({ state: "queued" })
-      .where("state", "=", "delivering")
-      .execute();
+    if (this.options.sole)
+      await this.db
+        .updateTable("event_deliveries")
+        .set({ state: "queued" })
+        .where("state", "=", "delivering")
+        .execute();
+    else await this.requeueAbandoned();
     this.running = true;
     this.loop = this.run();
   }
@@ -70,6 +83,7 @@ export class Deliverer {
       try {
         worked = await this.runDue();
         await this.prune();
+        if (!this.options.sole) await this.requeueAbandoned();
       } catch (e) {
         this.options.log?.(`event delivery: ${(e as Error).message}`);
       }
@@ -84,6 +98,18 @@ export class Deliverer {
       });
       this.wakeUp = undefined;
     }
+  }
+
+  /** Deliveries another process claimed and never settled (it died) are queued again. */
+  private async requeueAbandoned(): Promise<void> {
+    if (Date.now() - this.lastRequeue < 30_000) return;
+    this.lastRequeue = Date.now();
+    await this.db
+      .updateTable("event_deliveries")
+      .set({ state: "queued" })
+      .where("state", "=", "delivering")
+      .where("updated_at", "<", this.now() - (this.options.staleMs ?? 10 * 60_000))
+      .execute();
   }
 
   /** Delivers what is due now; returns how many deliveries were attempted. */

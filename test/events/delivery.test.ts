@@ -9,6 +9,7 @@ import { createHmac } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Deliverer } from "../../src/events/deliverer.js";
 import { testEvent, type VigilEvent } from "../../src/events/envelope.js";
 import type { Finding } from "../../src/findings/finding.js";
 import { type Credentials, signedFetch } from "../../src/server/client.js";
@@ -581,6 +582,70 @@ describe("event delivery", { timeout: 120_000 }, () => {
     assert.equal(types.filter((x) => x === "Inspector2 Coverage").length, resources);
     await ok("POST", "/enable", { resourceTypes: ["EC2"] });
     await dropRule("off");
+  });
+
+  it("with several servers, takes back only deliveries a dead process left claimed", async () => {
+    const rx = await receiver();
+    await ok("PUT", "/v1/events/targets/shared", {
+      type: "webhook",
+      config: { url: `${rx.url}/s`, ...FAST },
+    });
+    await rule("shared", ["shared"], {
+      "detail-type": ["Inspector2 Finding"],
+      detail: { severity: ["CRITICAL"] },
+    });
+    await vulnerableHost();
+    await rx.until((r) => r.length >= 1);
+    const [done] = await deliveries({ state: "delivered" });
+    assert.ok(done);
+    const db = t.database.db;
+    // One delivery claimed long ago by a process that died, one claimed just now by a live one.
+    const row = await db
+      .selectFrom("event_deliveries")
+      .selectAll()
+      .where("rule_name", "=", "shared")
+      .executeTakeFirstOrThrow();
+    const { id: _id, ...copy } = row;
+    await db
+      .updateTable("event_deliveries")
+      .set({ state: "delivering", updated_at: Date.now() - 60_000 })
+      .where("id", "=", row.id)
+      .execute();
+    const live = await db
+      .insertInto("event_deliveries")
+      .values({ ...copy, state: "delivering", updated_at: Date.now() })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const other = new Deliverer(db, t.service.events, { pollMs: 50, staleMs: 30_000 });
+    await other.start();
+    try {
+      const stateOf = async (id: number) =>
+        (await db.selectFrom("event_deliveries").select("state").where("id", "=", id).executeTakeFirst())
+          ?.state;
+      await waitFor("the abandoned delivery", async () => (await stateOf(row.id)) === "delivered");
+      const before = rx.requests.length;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rx.requests.length, before, "nothing else sent");
+      const states = await db
+        .selectFrom("event_deliveries")
+        .select(["id", "state"])
+        .where("rule_name", "=", "shared")
+        .execute();
+      assert.equal(
+        states.find((r) => r.id === row.id)?.state,
+        "delivered",
+        "the abandoned one was delivered again",
+      );
+      assert.equal(
+        states.find((r) => r.id === live.id)?.state,
+        "delivering",
+        "the live one was left to its process",
+      );
+    } finally {
+      await other.stop();
+      await db.deleteFrom("event_deliveries").where("id", "=", live.id).execute();
+      await dropRule("shared");
+    }
   });
 
   it("read-only keys cannot change routing; every change is in the audit log", async () => {

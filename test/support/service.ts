@@ -122,7 +122,9 @@ export async function startTestService(
     ...(options.now ? { now: options.now } : {}),
     ...(options.events?.commandDir ? { commandDir: options.events.commandDir } : {}),
   });
-  const deliverer = options.events ? new Deliverer(database.db, service.events, options.events) : undefined;
+  const deliverer = options.events
+    ? new Deliverer(database.db, service.events, { sole: true, ...options.events })
+    : undefined;
   await deliverer?.start();
   // The job queue `vigil serve` would run: image scans and exports go through it.
   const jobs = openJobQueue(database, { url: options.databaseUrl, sole: true });
