@@ -19,20 +19,12 @@ import { VigilService } from "../src/service/service.js";
 import { makeZip, mirrorWith, osvRecord, zipEntries } from "../test/advisories/helpers.js";
 import { repoRoot } from "../test/support/fixtures.js";
 import { startPostgres } from "../test/support/postgres.js";
+import { pypi } from "../test/support/service.js";
 
 const HOSTS = Number(process.env["BENCH_WORKER_HOSTS"] ?? 2000);
 const WORKER_COUNTS = [1, 2, 4];
 const ACCOUNT = "100000000002";
 const marker = (n: number) => `vigil-bench-worker-marker-${n}`;
-
-const pypi = (name: string, version: string): Package => ({
-  name,
-  version,
-  type: "pypi",
-  ecosystem: "PyPI",
-  location: `/srv/app/site-packages/${name}-${version}.dist-info/METADATA`,
-  extractor: "python-dist-info",
-});
 
 /** A Python application's real packages (several with advisories) and one marker per run. */
 const PACKAGES: Package[] = [

@@ -412,8 +412,7 @@ export class VigilService {
 
   /** Lambda code scanning turned off: the account's open code findings close (package findings stay). */
   private async closeCodeFindings(accountId: string, now: number): Promise<void> {
-    const emit = await this.events.wants(accountId);
-    const published = await this.db.transaction().execute(async (trx) => {
+    const { published } = await this.db.transaction().execute(async (trx) => {
       const open = await trx
         .selectFrom("findings")
         .select("finding_arn")
@@ -421,30 +420,13 @@ export class VigilService {
         .where("type", "=", "CODE_VULNERABILITY")
         .where("open", "=", 1)
         .execute();
-      let n = 0;
-      for (const part of chunks(
+      return this.closeFindings(
+        trx,
+        accountId,
         open.map((r) => r.finding_arn),
-        SCAN_BATCH,
-      )) {
-        if (emit) n += await this.events.publish(trx, await this.closedEvents(trx, part, now));
-        await this.recordHistory(
-          trx,
-          part.map((arn) => ({
-            finding_arn: arn,
-            account_id: accountId,
-            at: now,
-            status: "CLOSED",
-            change: "closed",
-            detail: "Lambda code scanning disabled",
-          })),
-        );
-        await trx
-          .updateTable("findings")
-          .set({ status: "CLOSED", open: 0, updated_at: now })
-          .where("finding_arn", "in", part)
-          .execute();
-      }
-      return n;
+        now,
+        "Lambda code scanning disabled",
+      );
     });
     if (published) this.events.notify();
   }
@@ -942,7 +924,6 @@ export class VigilService {
     now: number,
     cause: string,
   ): Promise<{ closed: number; published: number }> {
-    let published = 0;
     const open = await trx
       .selectFrom("findings")
       .select("finding_arn")
@@ -950,30 +931,48 @@ export class VigilService {
       .where("resource_id", "=", resourceId)
       .where("open", "=", 1)
       .execute();
-    const arns = open.map((r) => r.finding_arn);
-    if (await this.events.wants(accountId, trx)) {
-      for (const part of chunks(arns, SCAN_BATCH))
-        published += await this.events.publish(trx, await this.closedEvents(trx, part, now));
-    }
-    await this.recordHistory(
+    return this.closeFindings(
       trx,
-      arns.map((a) => ({
-        finding_arn: a,
-        account_id: accountId,
-        at: now,
-        status: "CLOSED",
-        change: "closed",
-        detail: cause,
-      })),
+      accountId,
+      open.map((r) => r.finding_arn),
+      now,
+      cause,
     );
-    const res = await trx
-      .updateTable("findings")
-      .set({ status: "CLOSED", open: 0, updated_at: now })
-      .where("account_id", "=", accountId)
-      .where("resource_id", "=", resourceId)
-      .where("open", "=", 1)
-      .executeTakeFirst();
-    return { closed: Number(res.numUpdatedRows), published };
+  }
+
+  /** Closes open findings inside `trx`: history rows, and their events when a rule wants them. */
+  private async closeFindings(
+    trx: Kysely<ServiceTables>,
+    accountId: string,
+    arns: string[],
+    now: number,
+    cause: string,
+  ): Promise<{ closed: number; published: number }> {
+    let published = 0;
+    let closed = 0;
+    const emit = await this.events.wants(accountId, trx);
+    for (const part of chunks(arns, SCAN_BATCH)) {
+      if (emit) published += await this.events.publish(trx, await this.closedEvents(trx, part, now));
+      await this.recordHistory(
+        trx,
+        part.map((a) => ({
+          finding_arn: a,
+          account_id: accountId,
+          at: now,
+          status: "CLOSED",
+          change: "closed",
+          detail: cause,
+        })),
+      );
+      const res = await trx
+        .updateTable("findings")
+        .set({ status: "CLOSED", open: 0, updated_at: now })
+        .where("finding_arn", "in", part)
+        .where("open", "=", 1)
+        .executeTakeFirst();
+      closed += Number(res.numUpdatedRows);
+    }
+    return { closed, published };
   }
 
   /** Publishes a coverage event inside `trx` when the resource's scan status or reason changes. */

@@ -24,6 +24,7 @@ import { vulndataDir } from "../support/fixtures.js";
 import { freePort } from "../support/net.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
+import { pypi } from "../support/service.js";
 import { startVigilServe, startVigilWorker, type VigilProcess } from "../support/vigil-process.js";
 
 const ACCOUNT = "123456789012";
@@ -31,15 +32,6 @@ const HOSTS = 400;
 const MARKER = "vigil-crash-marker";
 const ADVISORY = "PYSEC-2099-CRASH";
 const admin: Principal = { accountId: ACCOUNT, id: "seed", readOnly: false };
-
-const pypi = (name: string, version: string): Package => ({
-  name,
-  version,
-  type: "pypi",
-  ecosystem: "PyPI",
-  location: `/srv/app/site-packages/${name}-${version}.dist-info/METADATA`,
-  extractor: "python-dist-info",
-});
 
 /** An installed Python application (real vulnerable versions) plus the marker the new advisory names. */
 function hostPackages(n: number): Package[] {
