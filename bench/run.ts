@@ -16,10 +16,19 @@
  *     against osquery collecting the same data on this machine.
  *  6. Events (bench/events.ts): the cost of routing every finding event to a webhook (outbox rows
  *     in the inventory's transaction), outbox drain rate, commit → receipt latency.
+ *  7. Code scanning (bench/code.ts): precision and recall per detector (and per language) on the
+ *     test corpus, and throughput over real code; the per-detector table also goes to stderr.
+ *  8. Matching throughput (bench/matching.ts): package-advisory checks/s over real package lists.
+ *  9. Re-evaluation (bench/reevaluation.ts): 10,000 hosts × ~700 real packages; one new advisory,
+ *     then a feed update touching every Debian record.
+ *
+ * The results go to stdout as JSON and, through bench/report.ts, to bench/results/latest.{json,md}
+ * (machine noted, a goal next to each figure). BENCH_ONLY=matching,reevaluation runs only those
+ * sections.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   cacheDir,
@@ -30,11 +39,15 @@ import {
   trivyBinary,
   vulndataDir,
 } from "../test/support/fixtures.js";
-import { benchCode } from "./code.js";
+import { benchCode, codeReportLines } from "./code.js";
 import { benchEvents } from "./events.js";
 import { benchHosts } from "./hosts.js";
+import { benchMatching } from "./matching.js";
+import { benchReevaluation } from "./reevaluation.js";
 import { benchRegistry } from "./registry.js";
+import { gitCommit, writeReport } from "./report.js";
 import { benchService } from "./service.js";
+import { benchWorkers } from "./workers.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const vigilBin = join(repoRoot, "dist/src/cli/bin.js");
@@ -142,18 +155,27 @@ function compareWithTrivy(
 
 const TRIVY_SBOM = ["--quiet", "--format", "cyclonedx", "--offline-scan", "--skip-db-update", "--output"];
 
-/** A debootstrap rootfs with Debian's Go programs: `trivy rootfs` against `vigil inventory`. */
-function benchInventory(): Record<string, unknown> {
-  const rootfs = debootstrapRootfs("bookworm");
-  // The same rootfs plus Debian-built Go programs, so binary analysis is part of the work.
+/**
+ * The bench rootfs: a debootstrap bookworm minbase plus Debian-built Go programs, so binary
+ * analysis is part of the work. Built once; the inventory, advisories, matching, service and
+ * events sections use it.
+ */
+function benchRootfs(): string {
   const target = join(cacheDir, "bench-rootfs");
   if (!existsSync(join(target, "usr/bin/skopeo"))) {
+    const rootfs = debootstrapRootfs("bookworm");
     rmSync(target, { recursive: true, force: true });
     execFileSync("cp", ["-a", rootfs, target]);
     const go = debianGoPrograms();
     cpSync(join(go, "usr/bin/docker-registry"), join(target, "usr/bin/docker-registry"));
     cpSync(join(go, "usr/bin/skopeo"), join(target, "usr/bin/skopeo"));
   }
+  return target;
+}
+
+/** A debootstrap rootfs with Debian's Go programs: `trivy rootfs` against `vigil inventory`. */
+function benchInventory(): Record<string, unknown> {
+  const target = benchRootfs();
   return compareWithTrivy("debootstrap bookworm minbase + docker-registry + skopeo", target, (sbom) => [
     "rootfs",
     ...TRIVY_SBOM,
@@ -194,7 +216,7 @@ function benchAdvisories(): Record<string, unknown> {
       },
     );
     const reimportMs = performance.now() - t1;
-    const target = join(cacheDir, "bench-rootfs");
+    const target = benchRootfs();
     const scan = timeIt("vigil scan", process.execPath, [
       vigilBin,
       "--quiet",
@@ -217,16 +239,68 @@ function benchAdvisories(): Record<string, unknown> {
   }
 }
 
-mkdirSync(cacheDir, { recursive: true });
-const results = {
-  inventory: benchInventory(),
-  image: benchImage(),
-  advisories: benchAdvisories(),
-  // The service bench reuses the rootfs the inventory bench built.
-  service: await benchService(vulndataDir, join(cacheDir, "bench-rootfs")),
-  registry: await benchRegistry(vulndataDir),
-  hosts: await benchHosts(vulndataDir),
-  events: await benchEvents(vulndataDir, join(cacheDir, "bench-rootfs")),
-  code: await benchCode(),
+/**
+ * Sections in run order. `BENCH_ONLY=matching,reevaluation` runs only those (the full suite takes
+ * about an hour); the report keeps the previous run's figures for the others, labelled.
+ */
+const SECTIONS: Record<string, () => unknown> = {
+  inventory: benchInventory,
+  image: benchImage,
+  advisories: benchAdvisories,
+  matching: () => benchMatching(vulndataDir, benchRootfs()),
+  reevaluation: () => benchReevaluation(vulndataDir),
+  service: () => benchService(vulndataDir, benchRootfs()),
+  registry: () => benchRegistry(vulndataDir),
+  hosts: () => benchHosts(vulndataDir),
+  events: () => benchEvents(vulndataDir, benchRootfs()),
+  code: () => benchCode(),
+  workers: () => benchWorkers(vulndataDir),
 };
+const ONLY = process.env["BENCH_ONLY"]
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const unknownSections = (ONLY ?? []).filter((s) => !(s in SECTIONS));
+if (unknownSections.length > 0) {
+  process.stderr.write(
+    `BENCH_ONLY: unknown section(s) ${unknownSections.join(", ")}; known: ${Object.keys(SECTIONS).join(", ")}\n`,
+  );
+  process.exit(2);
+}
+
+mkdirSync(cacheDir, { recursive: true });
+const started = performance.now();
+const loadAtStart = loadavg();
+const commitAtStart = gitCommit();
+const results: Record<string, unknown> = {};
+let failed = 0;
+for (const [key, run] of Object.entries(SECTIONS)) {
+  if (ONLY && !ONLY.includes(key)) continue;
+  process.stderr.write(`bench: ${key} …\n`);
+  const t0 = performance.now();
+  try {
+    results[key] = await run();
+    process.stderr.write(`bench: ${key} done in ${Math.round((performance.now() - t0) / 1000)} s\n`);
+  } catch (e) {
+    // One section failing does not void the others: the report says which failed and why.
+    failed++;
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    results[key] = { failed: message.split("\n").slice(0, 6).join("\n") };
+    process.stderr.write(`bench: ${key} failed: ${message}\n`);
+  }
+}
 process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+// The code scanning accuracy per detector as a table (the same figures are in results.code.corpus).
+if (results["code"] && !(results["code"] as { failed?: string }).failed)
+  process.stderr.write(`${codeReportLines(results["code"] as Record<string, unknown>).join("\n")}\n`);
+const report = writeReport(results, {
+  ...(ONLY ? { only: ONLY } : {}),
+  durationMs: performance.now() - started,
+  loadAtStart,
+  commitAtStart,
+  command: ONLY ? `BENCH_ONLY=${ONLY.join(",")} npm run bench` : "npm run bench",
+});
+process.stderr.write(
+  `bench: report written to ${report.md} and ${report.json} (copies: ${report.stampedMd})\n`,
+);
+if (failed > 0) process.exitCode = 1;

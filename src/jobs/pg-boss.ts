@@ -137,7 +137,8 @@ export class PgBossJobQueue implements JobQueue {
   async work<T>(kind: JobKind, concurrency: number, handler: JobHandler<T>): Promise<void> {
     // One pg-boss worker per slot: each polls and runs one job at a time.
     for (let i = 0; i < Math.max(1, concurrency); i++) {
-      const id = await this.boss.work<T>(
+      let workerId: string | undefined;
+      workerId = await this.boss.work<T>(
         kind,
         { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
         async ([job]) => {
@@ -155,10 +156,14 @@ export class PgBossJobQueue implements JobQueue {
           } catch (e) {
             // pg-boss stores what is thrown as the job's output; keep it to the message.
             throw Object.assign(new Error(errorOutput(e).message), { stack: undefined });
+          } finally {
+            // pg-boss waits out the polling interval after every fetch; after a job there may be
+            // more waiting, so fetch again at once (an empty fetch waits as usual).
+            if (workerId) this.boss.notifyWorker(workerId);
           }
         },
       );
-      this.workerIds.push(id);
+      this.workerIds.push(workerId);
     }
   }
 

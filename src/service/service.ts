@@ -697,7 +697,8 @@ export class VigilService {
       partition: "vigil",
       region,
       ...(resource.tags && Object.keys(resource.tags).length ? { tags: resource.tags } : {}),
-      ...(resource.details ? { details: resource.details } : {}),
+      // Empty details are left out here and in re-evaluation alike (else every finding "changes").
+      ...(resource.details && Object.keys(resource.details).length ? { details: resource.details } : {}),
     };
     return this.reconcile(p.accountId, findingResource, normalized, {
       observed: true,
@@ -1121,13 +1122,14 @@ export class VigilService {
     const inv = r && (await this.loadInventory(accountId, resourceId));
     if (!r || !inv) return undefined;
     const tags = JSON.parse(r.tags) as Record<string, string>;
+    const details = JSON.parse(r.details) as Record<string, unknown>;
     const resource: FindingResource = {
       type: r.resource_type as FindingResource["type"],
       id: r.resource_id,
       partition: "vigil",
       region: r.region,
       ...(Object.keys(tags).length ? { tags } : {}),
-      details: JSON.parse(r.details) as Record<string, unknown>,
+      ...(Object.keys(details).length ? { details } : {}),
     };
     return this.reconcile(accountId, resource, inv, { observed: false, now });
   }

@@ -231,5 +231,21 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         /read-only/,
       );
     });
+
+    it("re-evaluating a resource submitted without details or tags changes none of its findings", async () => {
+      const bare = { id: "i-bare", type: "AWS_EC2_INSTANCE" as const };
+      // Another account, so the counts of the cases above stay as they are.
+      const admin = { accountId: "777788889999", id: "t", readOnly: false };
+      const first = await service.submitInventory(admin, bare, inventoryOf(0));
+      assert.ok(first.opened > 0);
+      const again = await service.reevaluateResource(admin.accountId, bare.id);
+      assert.deepEqual([again!.opened, again!.closed, again!.changed], [0, 0, 0]);
+      const explicit = await service.submitInventory(
+        admin,
+        { ...bare, details: {}, tags: {} },
+        inventoryOf(0),
+      );
+      assert.equal(explicit.changed, 0, "empty details and tags are the same as none");
+    });
   });
 }
