@@ -230,6 +230,20 @@ function skipped(name: string, reason: string): Figure {
   return { name, value: "skipped", unit: "", note: reason };
 }
 
+/** A section's figures for each database it ran on (results keyed "sqlite" and "postgres"). */
+function perDatabase(r: Obj, figuresOf: (label: string, d: Obj, goals: Obj) => Figure[]): Figure[] {
+  const goals = obj(r["goals"]) ?? {};
+  return (
+    [
+      ["sqlite", "SQLite"],
+      ["postgres", "PostgreSQL"],
+    ] as const
+  ).flatMap(([key, label]) => {
+    const d = obj(r[key]);
+    return d ? figuresOf(label, d, goals) : [];
+  });
+}
+
 // --- sections -----------------------------------------------------------------------------------
 
 interface SectionDef {
@@ -417,15 +431,7 @@ export const SECTIONS: SectionDef[] = [
     explanation:
       "Hosts built from real package lists (debootstrap bookworm minbase + a seeded draw from Debian's apt index; a quarter also run Debian's docker-registry or skopeo), submitted through VigilService.submitInventory; then one new advisory (~1% of hosts), a Debian feed update touching every record (bookworm entries added, some unfixed), and its correction.",
     convert: (r) => {
-      const goals = obj(r["goals"]) ?? {};
-      const figures: Figure[] = [];
-      for (const [key, label] of [
-        ["sqlite", "SQLite"],
-        ["postgres", "PostgreSQL"],
-      ] as const) {
-        const d = obj(r[key]);
-        if (d) figures.push(...reevalDb(label, d, goals));
-      }
+      const figures = perDatabase(r, reevalDb);
       const hosts = num(r["hosts"]);
       const notes = [
         `size: ${n(hosts)} hosts × ~${n(r["packagesPerHostTarget"])} packages${hosts !== undefined && hosts < 10_000 ? " — below the issue's 10,000 hosts: a trial run" : ""}`,
@@ -443,15 +449,7 @@ export const SECTIONS: SectionDef[] = [
     explanation:
       "1,000,000 findings over 12,500 hosts (real packages matched against the mirror, bulk-seeded); SigV4-signed ListFindings (severity + resource filter) from 50 autocannon clients against the server in its own process; aggregations; one new advisory hitting 1%; the web console in Debian's chromium (SQLite).",
     convert: (r) => {
-      const goals = obj(r["goals"]) ?? {};
-      const figures: Figure[] = [];
-      for (const [key, label] of [
-        ["sqlite", "SQLite"],
-        ["postgres", "PostgreSQL"],
-      ] as const) {
-        const d = obj(r[key]);
-        if (d) figures.push(...serviceDb(label, d, goals));
-      }
+      const figures = perDatabase(r, serviceDb);
       return { figures };
     },
   },

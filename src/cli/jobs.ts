@@ -143,17 +143,27 @@ export function jobCommands(program: Command, dataDirOf: (cmd: Command) => strin
         });
       },
     );
+  /** Runs `fn` on job `id` of the queue the subcommand names (an unknown id is an error). */
+  const withJob = (
+    cmd: Command,
+    o: { database?: string },
+    id: string,
+    fn: (queue: JobQueue, job: JobInfo) => Promise<void>,
+  ) =>
+    withQueue(dataDirOf(cmd.parent!), o.database, async (queue) => {
+      const job = await queue.get(id);
+      if (!job) throw new Error(`no job ${id}`);
+      await fn(queue, job);
+    });
   jobs
     .command("show")
     .argument("<id>")
     .option("--database <url>", DATABASE_HELP)
-    .action(async (id: string, o: { database?: string }, cmd: Command) => {
-      await withQueue(dataDirOf(cmd.parent!), o.database, async (queue) => {
-        const job = await queue.get(id);
-        if (!job) throw new Error(`no job ${id}`);
+    .action((id: string, o: { database?: string }, cmd: Command) =>
+      withJob(cmd, o, id, async (_queue, job) => {
         process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-      });
-    });
+      }),
+    );
   for (const [name, verb, past] of [
     ["retry", "queue a failed or cancelled job again", "queued again"],
     ["cancel", "cancel a waiting job", "cancelled"],
@@ -163,15 +173,13 @@ export function jobCommands(program: Command, dataDirOf: (cmd: Command) => strin
       .description(verb)
       .argument("<id>")
       .option("--database <url>", DATABASE_HELP)
-      .action(async (id: string, o: { database?: string }, cmd: Command) => {
-        await withQueue(dataDirOf(cmd.parent!), o.database, async (queue) => {
-          const job = await queue.get(id);
-          if (!job) throw new Error(`no job ${id}`);
+      .action((id: string, o: { database?: string }, cmd: Command) =>
+        withJob(cmd, o, id, async (queue, job) => {
           const ok = name === "retry" ? await queue.retry(id) : await queue.cancel(id);
           if (!ok) throw new Error(`job ${id} is ${job.state}: cannot ${name} it`);
           process.stdout.write(`${id} ${past}\n`);
-        });
-      });
+        }),
+      );
   }
 }
 

@@ -412,22 +412,11 @@ export class VigilService {
 
   /** Lambda code scanning turned off: the account's open code findings close (package findings stay). */
   private async closeCodeFindings(accountId: string, now: number): Promise<void> {
-    const { published } = await this.db.transaction().execute(async (trx) => {
-      const open = await trx
-        .selectFrom("findings")
-        .select("finding_arn")
-        .where("account_id", "=", accountId)
-        .where("type", "=", "CODE_VULNERABILITY")
-        .where("open", "=", 1)
-        .execute();
-      return this.closeFindings(
-        trx,
-        accountId,
-        open.map((r) => r.finding_arn),
-        now,
-        "Lambda code scanning disabled",
+    const { published } = await this.db
+      .transaction()
+      .execute((trx) =>
+        this.closeOpen(trx, accountId, { type: "CODE_VULNERABILITY" }, now, "Lambda code scanning disabled"),
       );
-    });
     if (published) this.events.notify();
   }
 
@@ -918,20 +907,32 @@ export class VigilService {
   }
 
   /** Closes a resource's open findings inside `trx`, publishing their events when wanted. */
-  private async closeResourceFindings(
+  private closeResourceFindings(
     trx: Kysely<ServiceTables>,
     accountId: string,
     resourceId: string,
     now: number,
     cause: string,
   ): Promise<{ closed: number; published: number }> {
-    const open = await trx
+    return this.closeOpen(trx, accountId, { resourceId }, now, cause);
+  }
+
+  /** Closes the account's open findings of one resource or of one finding type. */
+  private async closeOpen(
+    trx: Kysely<ServiceTables>,
+    accountId: string,
+    which: { resourceId?: string; type?: string },
+    now: number,
+    cause: string,
+  ): Promise<{ closed: number; published: number }> {
+    let q = trx
       .selectFrom("findings")
       .select("finding_arn")
       .where("account_id", "=", accountId)
-      .where("resource_id", "=", resourceId)
-      .where("open", "=", 1)
-      .execute();
+      .where("open", "=", 1);
+    if (which.resourceId !== undefined) q = q.where("resource_id", "=", which.resourceId);
+    if (which.type !== undefined) q = q.where("type", "=", which.type);
+    const open = await q.execute();
     return this.closeFindings(
       trx,
       accountId,
