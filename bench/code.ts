@@ -13,7 +13,7 @@
  *     not a confirmed issue.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DETECTORS } from "../src/code/detectors.js";
 import { type CodeScanResult, scanCode } from "../src/code/scan.js";
@@ -111,7 +111,9 @@ const median = (xs: number[]) => {
 };
 
 async function throughput(cb: Codebase): Promise<Record<string, unknown>> {
-  if (!existsSync(cb.path)) return { name: cb.name, path: cb.path, skipped: "not present on this machine" };
+  // Paths in the results are relative to the repository where they lie inside it.
+  const shown = cb.path.startsWith(repoRoot) ? relative(repoRoot, cb.path) : cb.path;
+  if (!existsSync(cb.path)) return { name: cb.name, path: shown, skipped: "not present on this machine" };
   let last: CodeScanResult | undefined;
   const times: number[] = [];
   for (let i = 0; i < RUNS + 1; i++) {
@@ -125,7 +127,7 @@ async function throughput(cb: Codebase): Promise<Record<string, unknown>> {
   for (const f of r.findings) findings[f.detectorId] = (findings[f.detectorId] ?? 0) + 1;
   return {
     name: cb.name,
-    path: cb.path,
+    path: shown,
     files: r.files.scanned,
     megabytes: Math.round((r.bytes / 1e6) * 100) / 100,
     ms: Math.round(ms),

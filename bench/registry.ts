@@ -123,15 +123,14 @@ export async function benchRegistry(vulndata: string): Promise<Record<string, un
         .executeTakeFirst();
       if (r?.scan_status_detail && !r.last_scanned_at) throw new Error(`${label}: ${r.scan_status_detail}`);
       if (r?.last_scanned_at) {
-        const job = await service.db
-          .selectFrom("scan_jobs")
-          .select(["created_at", "updated_at"])
-          .where("reference", "=", digest)
-          .where("state", "=", "done")
-          .orderBy("id", "desc")
-          .executeTakeFirst();
-        if (job) {
-          scanMs = Number(job.updated_at) - Number(job.created_at);
+        // The image-scan job that scanned it: queued by the push notification, completed.
+        const job = (await jobs.list({ kind: "image-scan", state: "completed", limit: 20 })).find(
+          (j) =>
+            (j.data as { reference?: string }).reference === digest &&
+            (j.output as { scanned?: string } | null)?.scanned !== undefined,
+        );
+        if (job?.completedAt) {
+          scanMs = job.completedAt - job.createdAt;
           break;
         }
       }
