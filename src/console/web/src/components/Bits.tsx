@@ -103,3 +103,44 @@ export function Facts({ items }: { items: Record<string, ReactNode> }) {
     </dl>
   );
 }
+
+/**
+ * The console's data table: a caption (hidden unless `showCaption`: the page's heading says it),
+ * one header row of column names, an optional last column of row actions, and the rows given.
+ */
+export function DataTable({
+  testid,
+  caption,
+  showCaption = false,
+  columns,
+  actions = false,
+  children,
+}: {
+  testid?: string;
+  caption: string;
+  showCaption?: boolean;
+  columns: string[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <table className="data-table" data-testid={testid}>
+      <caption className={showCaption ? undefined : "visually-hidden"}>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+          {actions ? (
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}

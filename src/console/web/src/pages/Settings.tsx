@@ -1,7 +1,7 @@
 import { useId, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ApiError, describeError, op } from "../api";
-import { Facts } from "../components/Bits";
+import { DataTable, Facts } from "../components/Bits";
 import { Empty, ErrorMessage, Loading, Remote } from "../components/States";
 import { Tabs } from "../components/Tabs";
 import { fmtAgo, fmtDateTime, fmtNumber, labelOf, toDate } from "../lib/format";
@@ -64,40 +64,32 @@ function Feeds() {
       <p className="lede">
         Findings are only as fresh as these feeds. A feed not updated for two days is flagged.
       </p>
-      <table className="data-table" data-testid="feeds-table">
-        <caption className="visually-hidden">Advisory feeds</caption>
-        <thead>
-          <tr>
-            <th scope="col">Feed</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last updated</th>
-            <th scope="col">Advisories</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {feeds.map((f) => {
-            const updated = toDate(f.lastUpdatedAt ?? undefined);
-            const stale = !updated || now - updated.getTime() > 2 * DAY;
-            return (
-              <tr key={f.feed}>
-                <th scope="row" className="mono">
-                  {f.feed}
-                </th>
-                <td>
-                  <span className={`status status-${f.status === "ok" ? "ok" : "failed"}`}>{f.status}</span>
-                  {stale ? <span className="tag tag-warn">stale</span> : null}
-                </td>
-                <td title={fmtDateTime(f.lastUpdatedAt)}>
-                  {f.lastUpdatedAt ? fmtAgo(f.lastUpdatedAt) : "never"}
-                </td>
-                <td className="num">{fmtNumber(f.advisories)}</td>
-                <td>{f.message ?? ""}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        testid="feeds-table"
+        caption="Advisory feeds"
+        columns={["Feed", "Status", "Last updated", "Advisories", "Message"]}
+      >
+        {feeds.map((f) => {
+          const updated = toDate(f.lastUpdatedAt ?? undefined);
+          const stale = !updated || now - updated.getTime() > 2 * DAY;
+          return (
+            <tr key={f.feed}>
+              <th scope="row" className="mono">
+                {f.feed}
+              </th>
+              <td>
+                <span className={`status status-${f.status === "ok" ? "ok" : "failed"}`}>{f.status}</span>
+                {stale ? <span className="tag tag-warn">stale</span> : null}
+              </td>
+              <td title={fmtDateTime(f.lastUpdatedAt)}>
+                {f.lastUpdatedAt ? fmtAgo(f.lastUpdatedAt) : "never"}
+              </td>
+              <td className="num">{fmtNumber(f.advisories)}</td>
+              <td>{f.message ?? ""}</td>
+            </tr>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }
@@ -119,36 +111,28 @@ function Registries() {
     );
   }
   return (
-    <table className="data-table" data-testid="registries-table">
-      <caption>Container registries</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">URL</th>
-          <th scope="col">Status</th>
-          <th scope="col">Credentials</th>
-          <th scope="col">Last polled</th>
-          <th scope="col">Added</th>
+    <DataTable
+      testid="registries-table"
+      caption="Container registries"
+      showCaption
+      columns={["Name", "URL", "Status", "Credentials", "Last polled", "Added"]}
+    >
+      {regs.map((g) => (
+        <tr key={g.registryId}>
+          <th scope="row">{g.name}</th>
+          <td className="mono break">{g.url}</td>
+          <td>
+            <span className={`status status-${g.status.toLowerCase()}`}>
+              {labelOf(g.status.toUpperCase())}
+            </span>
+            {g.statusDetail ? <span className="sub">{g.statusDetail}</span> : null}
+          </td>
+          <td>{g.authenticated ? "Stored" : "Anonymous"}</td>
+          <td title={fmtDateTime(g.lastPolledAt)}>{fmtAgo(g.lastPolledAt)}</td>
+          <td>{fmtDateTime(g.createdAt)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {regs.map((g) => (
-          <tr key={g.registryId}>
-            <th scope="row">{g.name}</th>
-            <td className="mono break">{g.url}</td>
-            <td>
-              <span className={`status status-${g.status.toLowerCase()}`}>
-                {labelOf(g.status.toUpperCase())}
-              </span>
-              {g.statusDetail ? <span className="sub">{g.statusDetail}</span> : null}
-            </td>
-            <td>{g.authenticated ? "Stored" : "Anonymous"}</td>
-            <td title={fmtDateTime(g.lastPolledAt)}>{fmtAgo(g.lastPolledAt)}</td>
-            <td>{fmtDateTime(g.createdAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
@@ -169,31 +153,24 @@ function Integrations() {
           }
         >
           {(d) => (
-            <table className="data-table" data-testid="targets-table">
-              <caption className="visually-hidden">Event targets</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Settings</th>
-                  <th scope="col">Updated</th>
+            <DataTable
+              testid="targets-table"
+              caption="Event targets"
+              columns={["Name", "Type", "Settings", "Updated"]}
+            >
+              {d.targets.map((t) => (
+                <tr key={t.name}>
+                  <th scope="row">{t.name}</th>
+                  <td>{t.type}</td>
+                  <td className="mono break">
+                    {Object.entries(t.config)
+                      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+                      .join("; ")}
+                  </td>
+                  <td>{fmtDateTime(t.updatedAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.targets.map((t) => (
-                  <tr key={t.name}>
-                    <th scope="row">{t.name}</th>
-                    <td>{t.type}</td>
-                    <td className="mono break">
-                      {Object.entries(t.config)
-                        .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-                        .join("; ")}
-                    </td>
-                    <td>{fmtDateTime(t.updatedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </Remote>
       </section>
@@ -210,35 +187,28 @@ function Integrations() {
           }
         >
           {(d) => (
-            <table className="data-table" data-testid="event-rules-table">
-              <caption className="visually-hidden">Event rules</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Enabled</th>
-                  <th scope="col">Targets</th>
-                  <th scope="col">Pattern</th>
+            <DataTable
+              testid="event-rules-table"
+              caption="Event rules"
+              columns={["Name", "Enabled", "Targets", "Pattern"]}
+            >
+              {d.rules.map((r) => (
+                <tr key={r.name}>
+                  <th scope="row">
+                    {r.name}
+                    {r.description ? <span className="sub">{r.description}</span> : null}
+                  </th>
+                  <td>{r.enabled ? "Yes" : "No"}</td>
+                  <td>{r.targets.join(", ")}</td>
+                  <td>
+                    <details>
+                      <summary>Show pattern</summary>
+                      <pre className="json">{JSON.stringify(r.pattern, null, 2)}</pre>
+                    </details>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.rules.map((r) => (
-                  <tr key={r.name}>
-                    <th scope="row">
-                      {r.name}
-                      {r.description ? <span className="sub">{r.description}</span> : null}
-                    </th>
-                    <td>{r.enabled ? "Yes" : "No"}</td>
-                    <td>{r.targets.join(", ")}</td>
-                    <td>
-                      <details>
-                        <summary>Show pattern</summary>
-                        <pre className="json">{JSON.stringify(r.pattern, null, 2)}</pre>
-                      </details>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </Remote>
       </section>
@@ -339,63 +309,49 @@ function Deliveries() {
       >
         {(d) => (
           <>
-            <table className="data-table" data-testid="deliveries-table">
-              <caption className="visually-hidden">Event deliveries, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Rule → target</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last result</th>
-                  <th scope="col">Created</th>
+            <DataTable
+              testid="deliveries-table"
+              caption="Event deliveries, newest first"
+              columns={["#", "Event", "Rule → target", "State", "Attempts", "Last result", "Created"]}
+              actions={isAdmin}
+            >
+              {d.deliveries.map((d) => (
+                <tr key={d.id}>
+                  <td className="num">{d.id}</td>
+                  <td>
+                    {d.detailType}
+                    <span className="sub mono break">{d.resources.slice(0, 2).join(", ")}</span>
+                  </td>
+                  <td>
+                    {d.rule} → {d.target}
+                  </td>
+                  <td>
+                    <span className={`status status-${d.state}`}>{d.state}</span>
+                  </td>
+                  <td className="num">{d.attempts}</td>
+                  <td>
+                    {d.lastStatus ? `HTTP ${d.lastStatus}` : ""}
+                    {d.lastError ? <span className="sub">{d.lastError}</span> : null}
+                  </td>
+                  <td title={fmtDateTime(d.createdAt)}>{fmtAgo(d.createdAt)}</td>
                   {isAdmin ? (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
+                    <td>
+                      {d.state === "dead" ? (
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          disabled={busy}
+                          onClick={() => void replay([d.id])}
+                          aria-label={`Replay delivery ${d.id}`}
+                        >
+                          Replay
+                        </button>
+                      ) : null}
+                    </td>
                   ) : null}
                 </tr>
-              </thead>
-              <tbody>
-                {d.deliveries.map((d) => (
-                  <tr key={d.id}>
-                    <td className="num">{d.id}</td>
-                    <td>
-                      {d.detailType}
-                      <span className="sub mono break">{d.resources.slice(0, 2).join(", ")}</span>
-                    </td>
-                    <td>
-                      {d.rule} → {d.target}
-                    </td>
-                    <td>
-                      <span className={`status status-${d.state}`}>{d.state}</span>
-                    </td>
-                    <td className="num">{d.attempts}</td>
-                    <td>
-                      {d.lastStatus ? `HTTP ${d.lastStatus}` : ""}
-                      {d.lastError ? <span className="sub">{d.lastError}</span> : null}
-                    </td>
-                    <td title={fmtDateTime(d.createdAt)}>{fmtAgo(d.createdAt)}</td>
-                    {isAdmin ? (
-                      <td>
-                        {d.state === "dead" ? (
-                          <button
-                            type="button"
-                            className="btn btn-small"
-                            disabled={busy}
-                            onClick={() => void replay([d.id])}
-                            aria-label={`Replay delivery ${d.id}`}
-                          >
-                            Replay
-                          </button>
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
             {d.nextToken ? (
               <button
                 type="button"
@@ -467,29 +423,23 @@ function Accounts() {
         </Empty>
       ) : null}
       {members.value && members.value.members.length > 0 ? (
-        <table className="data-table" data-testid="members-table">
-          <caption>Member accounts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Account</th>
-              <th scope="col">Relationship</th>
-              <th scope="col">Administrator</th>
-              <th scope="col">Updated</th>
+        <DataTable
+          testid="members-table"
+          caption="Member accounts"
+          showCaption
+          columns={["Account", "Relationship", "Administrator", "Updated"]}
+        >
+          {members.value.members.map((m) => (
+            <tr key={m.accountId}>
+              <th scope="row" className="mono">
+                {m.accountId}
+              </th>
+              <td>{labelOf(m.relationshipStatus)}</td>
+              <td className="mono">{m.delegatedAdminAccountId ?? "—"}</td>
+              <td>{fmtDateTime(m.updatedAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {members.value.members.map((m) => (
-              <tr key={m.accountId}>
-                <th scope="row" className="mono">
-                  {m.accountId}
-                </th>
-                <td>{labelOf(m.relationshipStatus)}</td>
-                <td className="mono">{m.delegatedAdminAccountId ?? "—"}</td>
-                <td>{fmtDateTime(m.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       ) : inOrg && members.error ? (
         <p className="hint">Members are listed for the delegated administrator only ({members.error}).</p>
       ) : null}
@@ -521,31 +471,24 @@ function AccessKeys() {
     );
   }
   return (
-    <table className="data-table" data-testid="keys-table">
-      <caption>API access keys (secrets are never shown)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Access key ID</th>
-          <th scope="col">Access</th>
-          <th scope="col">Description</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
+    <DataTable
+      testid="keys-table"
+      caption="API access keys (secrets are never shown)"
+      showCaption
+      columns={["Access key ID", "Access", "Description", "Created", "Last used"]}
+    >
+      {keys.map((k) => (
+        <tr key={k.accessKeyId}>
+          <th scope="row" className="mono">
+            {k.accessKeyId}
+          </th>
+          <td>{k.readOnly ? "Read-only" : "Read and write"}</td>
+          <td>{k.description ?? ""}</td>
+          <td>{fmtDateTime(k.createdAt)}</td>
+          <td title={fmtDateTime(k.lastUsedAt)}>{k.lastUsedAt ? fmtAgo(k.lastUsedAt) : "never"}</td>
         </tr>
-      </thead>
-      <tbody>
-        {keys.map((k) => (
-          <tr key={k.accessKeyId}>
-            <th scope="row" className="mono">
-              {k.accessKeyId}
-            </th>
-            <td>{k.readOnly ? "Read-only" : "Read and write"}</td>
-            <td>{k.description ?? ""}</td>
-            <td>{fmtDateTime(k.createdAt)}</td>
-            <td title={fmtDateTime(k.lastUsedAt)}>{k.lastUsedAt ? fmtAgo(k.lastUsedAt) : "never"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
@@ -620,31 +563,23 @@ function Audit() {
       >
         {(d) => (
           <>
-            <table className="data-table" data-testid="audit-table">
-              <caption className="visually-hidden">Audit events, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Detail</th>
+            <DataTable
+              testid="audit-table"
+              caption="Audit events, newest first"
+              columns={["When", "Who", "Action", "Target", "Detail"]}
+            >
+              {d.events.map((e) => (
+                <tr key={e.id}>
+                  <td>{fmtDateTime(e.at)}</td>
+                  <td className="mono">{e.principal}</td>
+                  <td>{e.action}</td>
+                  <td className="mono break">{e.target}</td>
+                  <td className="mono break small">
+                    {Object.keys(e.detail).length ? JSON.stringify(e.detail).slice(0, 300) : ""}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.events.map((e) => (
-                  <tr key={e.id}>
-                    <td>{fmtDateTime(e.at)}</td>
-                    <td className="mono">{e.principal}</td>
-                    <td>{e.action}</td>
-                    <td className="mono break">{e.target}</td>
-                    <td className="mono break small">
-                      {Object.keys(e.detail).length ? JSON.stringify(e.detail).slice(0, 300) : ""}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
             {d.nextToken ? (
               <button
                 type="button"

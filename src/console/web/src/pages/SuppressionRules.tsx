@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { describeError, op } from "../api";
+import { DataTable } from "../components/Bits";
 import { Empty, Remote } from "../components/States";
 import { EXPIRY_TAG, SuppressForm } from "../components/SuppressForm";
 import { fmtDate, labelOf, todayIso } from "../lib/format";
@@ -153,90 +154,78 @@ function RulesTable({
           {error}
         </p>
       ) : null}
-      <table className="data-table" data-testid="rules-table">
-        <caption className="visually-hidden">Suppression rules</caption>
-        <thead>
-          <tr>
-            <th scope="col">Rule</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Matches</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Created</th>
-            {canDelete ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
+      <DataTable
+        testid="rules-table"
+        caption="Suppression rules"
+        columns={["Rule", "Reason", "Matches", "Expires", "Created"]}
+        actions={canDelete}
+      >
+        {filters.map((f) => {
+          const expires = f.tags?.[EXPIRY_TAG];
+          const expired = expires !== undefined && expires.slice(0, 10) < today;
+          return (
+            <tr key={f.arn} data-testid="rule-row">
+              <th scope="row">
+                {f.name}
+                {f.description ? <span className="sub">{f.description}</span> : null}
               </th>
-            ) : null}
-          </tr>
-        </thead>
-        <tbody>
-          {filters.map((f) => {
-            const expires = f.tags?.[EXPIRY_TAG];
-            const expired = expires !== undefined && expires.slice(0, 10) < today;
-            return (
-              <tr key={f.arn} data-testid="rule-row">
-                <th scope="row">
-                  {f.name}
-                  {f.description ? <span className="sub">{f.description}</span> : null}
-                </th>
-                <td>{f.reason ?? <span className="sub">(no reason given)</span>}</td>
-                <td>
-                  <ul className="criteria">
-                    {describeCriteria(f.criteria).map((c) => (
-                      <li key={c}>{c}</li>
-                    ))}
-                  </ul>
-                </td>
-                <td>
-                  {expires ? (
+              <td>{f.reason ?? <span className="sub">(no reason given)</span>}</td>
+              <td>
+                <ul className="criteria">
+                  {describeCriteria(f.criteria).map((c) => (
+                    <li key={c}>{c}</li>
+                  ))}
+                </ul>
+              </td>
+              <td>
+                {expires ? (
+                  <>
+                    {fmtDate(expires)}
+                    {expired ? <span className="tag tag-warn">expired</span> : null}
+                  </>
+                ) : (
+                  "Never"
+                )}
+              </td>
+              <td>{fmtDate(f.createdAt)}</td>
+              {canDelete ? (
+                <td className="actions">
+                  {confirming === f.arn ? (
                     <>
-                      {fmtDate(expires)}
-                      {expired ? <span className="tag tag-warn">expired</span> : null}
-                    </>
-                  ) : (
-                    "Never"
-                  )}
-                </td>
-                <td>{fmtDate(f.createdAt)}</td>
-                {canDelete ? (
-                  <td className="actions">
-                    {confirming === f.arn ? (
-                      <>
-                        <button
-                          type="button"
-                          className="btn btn-danger btn-small"
-                          onClick={() => void remove(f)}
-                          disabled={busy}
-                          data-testid="rule-delete-confirm"
-                        >
-                          Delete "{f.name}"
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() => setConfirming(undefined)}
-                        >
-                          Keep
-                        </button>
-                      </>
-                    ) : (
+                      <button
+                        type="button"
+                        className="btn btn-danger btn-small"
+                        onClick={() => void remove(f)}
+                        disabled={busy}
+                        data-testid="rule-delete-confirm"
+                      >
+                        Delete "{f.name}"
+                      </button>
                       <button
                         type="button"
                         className="btn btn-small"
-                        onClick={() => setConfirming(f.arn)}
-                        aria-label={`Delete rule ${f.name}`}
-                        data-testid="rule-delete"
+                        onClick={() => setConfirming(undefined)}
                       >
-                        Delete
+                        Keep
                       </button>
-                    )}
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                    </>
+                  ) : (
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => setConfirming(f.arn)}
+                      aria-label={`Delete rule ${f.name}`}
+                      data-testid="rule-delete"
+                    >
+                      Delete
+                    </button>
+                  )}
+                </td>
+              ) : null}
+            </tr>
+          );
+        })}
+      </DataTable>
     </>
   );
 }
