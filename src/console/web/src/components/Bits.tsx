@@ -144,3 +144,23 @@ export function DataTable({
     </table>
   );
 }
+
+/** The button under a paged list: shown while the server has a next page. */
+export function MoreButton({
+  nextToken,
+  loading,
+  onMore,
+  children,
+}: {
+  nextToken: string | undefined;
+  loading: boolean;
+  onMore: () => void;
+  children: ReactNode;
+}) {
+  if (!nextToken) return null;
+  return (
+    <button type="button" className="btn" onClick={onMore} disabled={loading}>
+      {children}
+    </button>
+  );
+}

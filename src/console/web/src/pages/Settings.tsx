@@ -1,7 +1,7 @@
 import { useId, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ApiError, describeError, op } from "../api";
-import { DataTable, Facts } from "../components/Bits";
+import { DataTable, Facts, MoreButton } from "../components/Bits";
 import { Empty, ErrorMessage, Loading, Remote } from "../components/States";
 import { Tabs } from "../components/Tabs";
 import { fmtAgo, fmtDateTime, fmtNumber, labelOf, toDate } from "../lib/format";
@@ -352,16 +352,9 @@ function Deliveries() {
                 </tr>
               ))}
             </DataTable>
-            {d.nextToken ? (
-              <button
-                type="button"
-                className="btn"
-                onClick={() => setPages((p) => p + 1)}
-                disabled={r.loading}
-              >
-                Show older deliveries
-              </button>
-            ) : null}
+            <MoreButton nextToken={d.nextToken} loading={r.loading} onMore={() => setPages((p) => p + 1)}>
+              Show older deliveries
+            </MoreButton>
           </>
         )}
       </Remote>
@@ -580,16 +573,9 @@ function Audit() {
                 </tr>
               ))}
             </DataTable>
-            {d.nextToken ? (
-              <button
-                type="button"
-                className="btn"
-                onClick={() => setPages((p) => p + 1)}
-                disabled={r.loading}
-              >
-                Show older events
-              </button>
-            ) : null}
+            <MoreButton nextToken={d.nextToken} loading={r.loading} onMore={() => setPages((p) => p + 1)}>
+              Show older events
+            </MoreButton>
           </>
         )}
       </Remote>

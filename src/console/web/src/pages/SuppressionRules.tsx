@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { describeError, op } from "../api";
-import { DataTable } from "../components/Bits";
+import { DataTable, MoreButton } from "../components/Bits";
 import { Empty, Remote } from "../components/States";
 import { EXPIRY_TAG, SuppressForm } from "../components/SuppressForm";
 import { fmtDate, labelOf, todayIso } from "../lib/format";
@@ -102,16 +102,9 @@ export function SuppressionRules() {
                 rules.reload();
               }}
             />
-            {d.nextToken ? (
-              <button
-                type="button"
-                className="btn"
-                onClick={() => setPages((p) => p + 1)}
-                disabled={rules.loading}
-              >
-                Show more rules
-              </button>
-            ) : null}
+            <MoreButton nextToken={d.nextToken} loading={rules.loading} onMore={() => setPages((p) => p + 1)}>
+              Show more rules
+            </MoreButton>
           </>
         )}
       </Remote>
