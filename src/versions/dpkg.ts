@@ -1,4 +1,4 @@
-import { InvalidVersionError, type VersionScheme } from "./types.js";
+import { InvalidVersionError, type ParsedVersions, type VersionScheme } from "./types.js";
 
 interface DpkgVersion {
   epoch: string;
@@ -69,7 +69,18 @@ function verrevcmp(a: string, b: string): number {
   return 0;
 }
 
+function compareParsed(x: DpkgVersion, y: DpkgVersion): number {
+  const e = compareDigits(x.epoch, y.epoch);
+  if (e !== 0) return e;
+  const u = verrevcmp(x.upstream, y.upstream);
+  if (u !== 0) return u;
+  return verrevcmp(x.revision, y.revision);
+}
+
+const parsed: ParsedVersions<DpkgVersion> = { parse, compare: compareParsed };
+
 export const dpkg: VersionScheme = {
+  parsed,
   name: "dpkg",
   isValid(v: string): boolean {
     try {
@@ -80,12 +91,6 @@ export const dpkg: VersionScheme = {
     }
   },
   compare(a: string, b: string): number {
-    const x = parse(a);
-    const y = parse(b);
-    const e = compareDigits(x.epoch, y.epoch);
-    if (e !== 0) return e;
-    const u = verrevcmp(x.upstream, y.upstream);
-    if (u !== 0) return u;
-    return verrevcmp(x.revision, y.revision);
+    return compareParsed(parse(a), parse(b));
   },
 };

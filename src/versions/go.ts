@@ -1,5 +1,5 @@
 import { compareParsed, parseSemver, type SemVer } from "./semver.js";
-import { InvalidVersionError, type VersionScheme } from "./types.js";
+import { InvalidVersionError, type ParsedVersions, type VersionScheme } from "./types.js";
 
 /**
  * Go module versions and Go toolchain versions in one scheme, as the OSV Go database uses them:
@@ -32,8 +32,11 @@ function mustParse(v: string): SemVer {
   return p;
 }
 
+const parsed: ParsedVersions<SemVer> = { parse: mustParse, compare: compareParsed };
+
 export const goVersion: VersionScheme = {
   name: "go",
   isValid: (v) => toSemver(v) !== undefined,
   compare: (a, b) => compareParsed(mustParse(a), mustParse(b)),
+  parsed,
 };

@@ -1,4 +1,4 @@
-import { InvalidVersionError, type VersionScheme } from "./types.js";
+import { InvalidVersionError, type ParsedVersions, type VersionScheme } from "./types.js";
 
 /**
  * Maven's ComparableVersion as shipped in maven-artifact 3.8.x (the Debian libmaven3-core-java
@@ -222,9 +222,12 @@ export function mavenItems(version: string): string {
   return show(parse(version));
 }
 
+const parsed: ParsedVersions<Item[]> = { parse, compare: compareLists };
+
 export const maven: VersionScheme = {
   name: "maven",
   compare: (a, b) => compareLists(parse(a), parse(b)),
+  parsed,
   // ComparableVersion reads any string; we only refuse the empty and the absurdly long.
   isValid: (v) => v.length > 0 && v.length <= MAX_LENGTH,
 };

@@ -1,4 +1,4 @@
-import { InvalidVersionError, type VersionScheme } from "./types.js";
+import { InvalidVersionError, type ParsedVersions, type VersionScheme } from "./types.js";
 
 /**
  * NuGet.Versioning's NuGetVersion (NuGetVersion.TryParse + VersionComparer.Default):
@@ -127,9 +127,12 @@ export function normalizeNuGet(version: string): string {
   return v.labels ? `${core}-${v.labels.join(".")}` : core;
 }
 
+const parsed: ParsedVersions<NuGetVersion> = { parse, compare: compareParsed };
+
 export const nuget: VersionScheme = {
   name: "nuget",
   compare: (a, b) => compareParsed(parse(a), parse(b)),
+  parsed,
   isValid(v) {
     try {
       parse(v);

@@ -1,4 +1,4 @@
-import { InvalidVersionError, type VersionScheme } from "./types.js";
+import { InvalidVersionError, type ParsedVersions, type VersionScheme } from "./types.js";
 
 /** A parsed PEP 440 version; numbers are kept as BigInt since they may exceed 2^53. */
 interface Pep440 {
@@ -108,8 +108,23 @@ function compareVersions(a: Pep440, b: Pep440): number {
   return compareLocal(a.local, b.local);
 }
 
+/**
+ * Equal exactly when compareVersions says 0: epoch, the release without trailing zeros, pre, post,
+ * dev and local segments (numbers as numbers, which sort apart from letters) all the same.
+ */
+function equalityKey(v: Pep440): string {
+  let n = v.release.length;
+  while (n > 0 && v.release[n - 1] === 0n) n--;
+  const pre = v.pre ? `${v.pre[0]}${v.pre[1]}` : "-";
+  const local = v.local ? v.local.map((x) => (typeof x === "bigint" ? `#${x}` : x)).join(".") : "-";
+  return `${v.epoch}!${v.release.slice(0, n).join(".")}|${pre}|${v.post ?? "-"}|${v.dev ?? "-"}|${local}`;
+}
+
+const parsed: ParsedVersions<Pep440> = { parse, compare: compareVersions, key: equalityKey };
+
 export const pep440: VersionScheme = {
   name: "pep440",
   isValid: (v) => PEP440_RE.test(v),
   compare: (a, b) => compareVersions(parse(a), parse(b)),
+  parsed,
 };

@@ -1,4 +1,4 @@
-import { InvalidVersionError, type VersionScheme } from "./types.js";
+import { InvalidVersionError, type ParsedVersions, type VersionScheme } from "./types.js";
 
 /** A parsed SemVer 2.0.0 version. Numeric parts stay strings: they may exceed 2^53. */
 export interface SemVer {
@@ -72,10 +72,13 @@ function mustParse(v: string): SemVer {
   return p;
 }
 
+const parsed: ParsedVersions<SemVer> = { parse: mustParse, compare: compareParsed };
+
 export const semver: VersionScheme = {
   name: "semver",
   isValid: (v) => parseSemver(v) !== undefined,
   compare: (a, b) => compareParsed(mustParse(a), mustParse(b)),
+  parsed,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,22 @@ export interface VersionScheme {
   compare(a: string, b: string): number;
   /** Whether `version` is well-formed under this scheme. */
   isValid(version: string): boolean;
+  /**
+   * Optional split of `compare` into parsing and comparing parsed forms, for callers that compare
+   * the same versions many times (matching parses each once). Must agree with `compare`.
+   */
+  readonly parsed?: ParsedVersions<unknown>;
+}
+
+/**
+ * `compare(a, b)` is `compare(parse(a), parse(b))`, and `parse` throws exactly when `compare`
+ * would throw because of that side. Parsed values are never mutated, so they can be cached.
+ */
+export interface ParsedVersions<P> {
+  parse(version: string): P;
+  compare(a: P, b: P): number;
+  /** A string equal for two parsed versions exactly when `compare` returns 0 for them. */
+  key?(version: P): string;
 }
 
 export class InvalidVersionError extends Error {
