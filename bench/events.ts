@@ -5,8 +5,10 @@
  * built by the inventory bench) matched against the real Debian and Go OSV mirrors; every host
  * submits it, so every inventory opens the same findings. Measured in one process on SQLite, against a real HTTP receiver on loopback:
  *  - inventory submission without any rule vs with a rule matching every finding event
- *    (the outbox rows are written in the same transaction): ms per inventory and the ratio;
- *  - drain rate of the queued deliveries (deliveries/s) at concurrency 4 and 16;
+ *    (the outbox rows and their delivery jobs are written in the same transaction): ms per
+ *    inventory and the ratio;
+ *  - drain rate of the queued deliveries (deliveries/s, each one an "event-delivery" job on the
+ *    embedded queue) at concurrency 4 and 16;
  *  - commit → receipt latency per event while deliveries run alongside submissions (p50/p99).
  * There is no offline peer for EventBridge-style routing; the figures stand with their goals.
  */
@@ -18,6 +20,7 @@ import { openAdvisoryStore } from "../src/advisories/store.js";
 import { updateAdvisories } from "../src/advisories/update.js";
 import { openServiceDatabase } from "../src/db/service/open.js";
 import { Deliverer } from "../src/events/deliverer.js";
+import { openJobQueue } from "../src/jobs/index.js";
 import { inventoryTarget, openTarget } from "../src/pipeline/scan.js";
 import { loadMasterKey } from "../src/service/keys.js";
 import { type Principal, VigilService } from "../src/service/service.js";
@@ -60,6 +63,14 @@ export async function benchEvents(vulndataDir: string, rootfs: string): Promise<
       return { msPerInventory: quantile(times, 0.5), findingsOpened: opened };
     };
 
+    // Every delivery is a job, queued in the inventory's transaction; nothing runs them until a
+    // drain starts workers (a fresh queue each time, as a restarted process would).
+    const deliveryWorkers = (concurrency: number) => {
+      const jobs = openJobQueue(database, { sole: true });
+      service.events.useJobs(jobs);
+      return { jobs, deliverer: new Deliverer(database.db, service.events, jobs, { concurrency }) };
+    };
+    service.events.useJobs(openJobQueue(database, { sole: true }));
     // Warm-up (advisory cache, prepared statements), then without and with a rule.
     await submit("warm-0");
     const withoutRule = await phase("plain");
@@ -81,11 +92,13 @@ export async function benchEvents(vulndataDir: string, rootfs: string): Promise<
             .executeTakeFirstOrThrow()
         ).n,
       );
-      const deliverer = new Deliverer(database.db, service.events, { concurrency, pollMs: 20 });
+      const { jobs, deliverer } = deliveryWorkers(concurrency);
       const t0 = performance.now();
+      await jobs.start();
       await deliverer.start();
       await rx.until((r) => r.length - before >= queued, 600_000);
       const s = (performance.now() - t0) / 1000;
+      await jobs.stop();
       await deliverer.stop();
       return { deliveries: queued, seconds: Number(s.toFixed(2)), perSecond: Math.round(queued / s) };
     };
@@ -99,7 +112,8 @@ export async function benchEvents(vulndataDir: string, rootfs: string): Promise<
     const drain16 = await drain(16);
 
     // Latency: deliveries run while hosts keep arriving.
-    const deliverer = new Deliverer(database.db, service.events, { concurrency: 4, pollMs: 20 });
+    const { jobs, deliverer } = deliveryWorkers(4);
+    await jobs.start();
     await deliverer.start();
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -109,6 +123,7 @@ export async function benchEvents(vulndataDir: string, rootfs: string): Promise<
       await rx.until((x) => x.length - before >= r.opened, 120_000);
       for (const req of rx.requests.slice(before)) latencies.push(req.at - committed);
     }
+    await jobs.stop();
     await deliverer.stop();
     await database.close();
     store.close();

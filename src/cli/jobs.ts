@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { openAdvisoryStore } from "../advisories/store.js";
 import { openServiceDatabase } from "../db/service/open.js";
+import { Deliverer } from "../events/deliverer.js";
 import { HostMounts, HostService } from "../hosts/hosts.js";
 import {
   isJobKind,
@@ -46,12 +47,19 @@ function line(j: JobInfo): string {
   return `${j.id}  ${j.kind.padEnd(20)} ${j.state.padEnd(9)} tries ${j.retryCount + (j.state === "created" ? 0 : 1)}/${j.retryLimit + 1}  ${iso(j.createdAt)}  ${what}`;
 }
 
+interface WorkerOptions {
+  database?: string;
+  concurrency: number;
+  region: string;
+  commandDir?: string;
+}
+
 /** `vigil worker` and `vigil jobs …`. */
 export function jobCommands(program: Command, dataDirOf: (cmd: Command) => string): void {
   program
     .command("worker")
     .description(
-      "take background jobs (image scans, re-evaluations) from the service database's queue; run as many as needed",
+      "take background jobs (image scans, re-evaluations, exports, event deliveries) from the service database's queue; run as many as needed",
     )
     .option(
       "--database <url>",
@@ -59,14 +67,25 @@ export function jobCommands(program: Command, dataDirOf: (cmd: Command) => strin
     )
     .option("--concurrency <n>", "jobs run at once by this process", (v) => positive(v), 2)
     .option("--region <name>", "region name used in ARNs (as the servers use)", "local")
-    .action(async (o: { database?: string; concurrency: number; region: string }, cmd: Command) => {
+    .option(
+      "--command-dir <dir>",
+      "directory of programs that event targets of type command may run (as vigil serve's)",
+    )
+    .action(async (o: WorkerOptions, cmd: Command) => {
       const dataDir = dataDirOf(cmd);
       const log = (s: string) => process.stderr.write(`${s}\n`);
       const store = openAdvisoryStore(dataDir);
       const database = await openServiceDatabase({ dataDir, ...(o.database ? { url: o.database } : {}) });
-      const service = new VigilService(database, store, loadMasterKey(dataDir), { region: o.region });
+      const service = new VigilService(database, store, loadMasterKey(dataDir), {
+        region: o.region,
+        ...(o.commandDir ? { commandDir: resolve(o.commandDir) } : {}),
+      });
       const queue = openJobQueue(database, { url: o.database, log });
       await queue.start();
+      service.events.useJobs(queue);
+      // Event deliveries: command targets run their programs from --command-dir on this host.
+      const deliverer = new Deliverer(database.db, service.events, queue, { log });
+      await deliverer.start();
       // Reports are written under this data directory's reports/: share it with the servers.
       const exports = new Exports(service, resolve(dataDir, "reports"), queue);
       // Agentless disk scans read their mount paths here: mount them on the workers too.
@@ -89,6 +108,7 @@ export function jobCommands(program: Command, dataDirOf: (cmd: Command) => strin
           log("vigil worker: stopping after the running jobs …");
           void queue
             .stop()
+            .then(() => deliverer.stop())
             .then(() => database.close())
             .then(() => store.close())
             .then(done);

@@ -70,17 +70,22 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
     region: o.region,
     ...(o.commandDir ? { commandDir: resolve(o.commandDir) } : {}),
   });
-  const deliverer = new Deliverer(database.db, service.events, {
-    log: (line) => process.stderr.write(`${line}\n`),
-    // The embedded database has one server; PostgreSQL may have several.
-    sole: database.dialect === "sqlite",
-  });
-  await deliverer.start();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // The SQLite file is this process's alone; on PostgreSQL other servers and workers share jobs.
   const jobs = openJobQueue(database, { url: o.database, sole: true, log });
   await jobs.start();
+  service.events.useJobs(jobs);
   const workers = o.workers ?? 2;
+  // Event deliveries are jobs too: sent by the processes that run workers.
+  const deliverer =
+    workers > 0
+      ? new Deliverer(database.db, service.events, jobs, {
+          log,
+          // The embedded database has one server; PostgreSQL may have several.
+          sole: database.dialect === "sqlite",
+        })
+      : undefined;
+  await deliverer?.start();
   const exports = new Exports(service, resolve(o.dataDir, "reports"), jobs);
   process.stderr.write(
     `Jobs: ${jobs.backend} queue, ${workers > 0 ? `${workers} workers in this process` : "no workers in this process (run vigil worker)"}\n`,
@@ -192,7 +197,7 @@ export async function serve(o: ServeOptions): Promise<{ close(): Promise<void>; 
       await registries.stop();
       // Running jobs finish (or are retried by another process after their expiry).
       await jobs.stop();
-      await deliverer.stop();
+      await deliverer?.stop();
       await database.close();
       store.close();
     },

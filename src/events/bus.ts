@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { ServiceDb } from "../db/service/open.js";
 import type { EventDeliveriesTable, ServiceTables } from "../db/service/schema.js";
+import type { JobQueue, JobRequest } from "../jobs/queue.js";
 import { notFound, ServiceError, validation } from "../service/errors.js";
 import { testEvent, type VigilEvent } from "./envelope.js";
 import { compilePattern, PatternError } from "./pattern.js";
@@ -38,6 +39,12 @@ interface CompiledRule {
   matches: (event: unknown) => boolean;
 }
 
+/** The data of an "event-delivery" job: the outbox row to send. */
+export interface DeliveryJob {
+  accountId: string;
+  deliveryId: number;
+}
+
 export type DeliveryState = "queued" | "delivering" | "delivered" | "dead" | "skipped";
 
 export interface DeliveryView {
@@ -73,13 +80,16 @@ function checkName(kind: string, name: string): void {
 /**
  * Routes events to targets. Publishing happens inside the transaction that changed the state the
  * event describes, and writes the outbox rows (one per matched rule × target) there: an event
- * exists if and only if its change was committed, and a crash cannot lose it. The Deliverer then
- * sends them. Only events some enabled rule matches are stored at all.
+ * exists if and only if its change was committed, and a crash cannot lose it. Each row's
+ * "event-delivery" job is queued in that transaction too; the Deliverer runs those jobs. Only
+ * events some enabled rule matches are stored at all.
  */
 export class EventBus {
   private readonly rules = new Map<string, { at: number; rules: CompiledRule[] }>();
   private readonly admins = new Map<string, { at: number; admin: string | undefined }>();
   private readonly listeners: (() => void)[] = [];
+  private jobs: JobQueue | undefined;
+  private readonly attemptSeconds = new Map<string, { at: number; seconds: number }>();
 
   constructor(
     private readonly db: ServiceDb,
@@ -149,13 +159,66 @@ export class EventBus {
     return (await this.compiled(accountId, db)).length > 0;
   }
 
-  /** Called after a commit that published events, so the deliverer starts at once. */
+  /**
+   * The job queue deliveries are sent through: every outbox row gets an "event-delivery" job in
+   * the same transaction. Without one (a process that never delivers), rows wait for the
+   * Deliverer's sweep in a process that has it.
+   */
+  useJobs(queue: JobQueue): void {
+    this.jobs = queue;
+  }
+
+  /** Called after a commit that published events. */
   onPublish(listener: () => void): void {
     this.listeners.push(listener);
   }
 
+  /** After the commit of a publish: workers of this process start on the deliveries at once. */
   notify(): void {
+    this.jobs?.wake();
     for (const l of this.listeners) l();
+  }
+
+  /**
+   * Queues the delivery jobs of outbox rows on `trx`. `delayMs` defers them (a retry); a job may
+   * run for its target's attempt timeout plus a minute before it counts as abandoned.
+   */
+  async queueDeliveries(
+    trx: Kysely<ServiceTables>,
+    rows: readonly { id: number | bigint; account_id: string; target_name: string }[],
+    delayMs = 0,
+  ): Promise<void> {
+    if (!this.jobs || rows.length === 0) return;
+    const requests: JobRequest[] = [];
+    for (const r of rows)
+      requests.push({
+        kind: "event-delivery",
+        data: { accountId: r.account_id, deliveryId: Number(r.id) } satisfies DeliveryJob,
+        options: {
+          singletonKey: `delivery/${r.id}`,
+          expireSeconds: (await this.attemptTimeout(trx, r.account_id, r.target_name)) + 60,
+          ...(delayMs > 0 ? { delayMs } : {}),
+        },
+      });
+    await this.jobs.sendWithin(trx, requests);
+  }
+
+  /** A target's per-attempt timeout in seconds (cached briefly: read once per publish burst). */
+  private async attemptTimeout(db: Kysely<ServiceTables>, accountId: string, name: string): Promise<number> {
+    const key = `${accountId}\0${name}`;
+    const now = Date.now();
+    const hit = this.attemptSeconds.get(key);
+    if (hit && now - hit.at < RULES_TTL_MS) return hit.seconds;
+    const r = await db
+      .selectFrom("event_targets")
+      .select("config")
+      .where("account_id", "=", accountId)
+      .where("name", "=", name)
+      .executeTakeFirst();
+    const configured = r ? (JSON.parse(r.config) as { timeoutSeconds?: unknown }).timeoutSeconds : undefined;
+    const seconds = typeof configured === "number" ? configured : 30;
+    this.attemptSeconds.set(key, { at: now, seconds });
+    return seconds;
   }
 
   /**
@@ -188,11 +251,14 @@ export class EventBus {
         .insertInto("events")
         .values(eventRows.slice(i, i + 200))
         .execute();
-    for (let i = 0; i < deliveries.length; i += 200)
-      await trx
+    for (let i = 0; i < deliveries.length; i += 200) {
+      const rows = await trx
         .insertInto("event_deliveries")
         .values(deliveries.slice(i, i + 200))
+        .returning(["id", "account_id", "target_name"])
         .execute();
+      await this.queueDeliveries(trx, rows);
+    }
     return deliveries.length;
   }
 
@@ -473,15 +539,18 @@ export class EventBus {
   /** Queues dead-lettered deliveries again (all of the account's, or those named / of a target). */
   async replay(p: Caller, q: { ids?: number[]; target?: string }): Promise<number> {
     const now = this.options.now();
-    let u = this.db
-      .updateTable("event_deliveries")
-      .set({ state: "queued", attempts: 0, not_before: now, updated_at: now })
-      .where("account_id", "=", p.accountId)
-      .where("state", "=", "dead");
-    if (q.ids?.length) u = u.where("id", "in", q.ids);
-    if (q.target) u = u.where("target_name", "=", q.target);
-    const res = await u.executeTakeFirst();
-    const n = Number(res.numUpdatedRows);
+    const n = await this.db.transaction().execute(async (trx) => {
+      let u = trx
+        .updateTable("event_deliveries")
+        .set({ state: "queued", attempts: 0, not_before: now, updated_at: now })
+        .where("account_id", "=", p.accountId)
+        .where("state", "=", "dead");
+      if (q.ids?.length) u = u.where("id", "in", q.ids);
+      if (q.target) u = u.where("target_name", "=", q.target);
+      const rows = await u.returning(["id", "account_id", "target_name"]).execute();
+      await this.queueDeliveries(trx, rows);
+      return rows.length;
+    });
     await this.options.audit(p, "ReplayDeliveries", q.target ?? "*", { ids: q.ids ?? "all", replayed: n });
     if (n > 0) this.notify();
     return n;
@@ -510,8 +579,9 @@ export class EventBus {
       const r = await trx
         .insertInto("event_deliveries")
         .values(this.deliveryRow(e.id, p.accountId, TEST_RULE, targetName, now))
-        .returning("id")
+        .returning(["id", "account_id", "target_name"])
         .executeTakeFirstOrThrow();
+      await this.queueDeliveries(trx, [r]);
       return Number(r.id);
     });
     this.notify();

@@ -1,55 +1,64 @@
 import type { ServiceDb } from "../db/service/open.js";
-import type { EventBus } from "./bus.js";
+import type { JobQueue } from "../jobs/queue.js";
+import type { DeliveryJob, EventBus } from "./bus.js";
 import type { VigilEvent } from "./envelope.js";
-import { backoffMs, type DeliveryOutcome, deliver, type StoredTarget } from "./targets.js";
+import { backoffMs, type DeliveryOutcome, deliver } from "./targets.js";
 
 export interface DelivererOptions {
   now?: () => number;
-  /** Deliveries in flight at once. */
+  /** Deliveries this process sends at once. */
   concurrency?: number;
-  /** How often to look for due retries when nothing wakes the deliverer, ms. */
-  pollMs?: number;
+  /** How often queued deliveries without a job are looked for, ms. */
+  sweepMs?: number;
   /** Delivered and skipped deliveries (and their events) are kept this long, ms. */
   retentionMs?: number;
   random?: () => number;
   log?: (line: string) => void;
   /**
-   * This process is the database's only deliverer (embedded SQLite): what it left "delivering"
-   * when it stopped is queued again at start. Otherwise (several servers on PostgreSQL) only
-   * deliveries claimed longer than `staleMs` ago are taken back, by whichever process looks.
+   * This process is the database's only one (embedded SQLite): what it left "delivering" when it
+   * stopped is queued again at start (its jobs are retried by the queue). On PostgreSQL a dead
+   * worker's delivery job expires and is retried by another.
    */
   sole?: boolean;
-  /** A claimed delivery older than this is taken as abandoned by a dead process, ms. */
-  staleMs?: number;
+}
+
+/** What one attempt did: the job's output in `vigil jobs`. */
+export interface AttemptResult {
+  deliveryId: number;
+  result: "delivered" | "skipped" | "dead" | "retry" | "not due";
+  attempts?: number;
+  status?: number;
+  nextAttemptAt?: number;
+  message?: string;
 }
 
 const DAY = 86_400_000;
+/** A queued row this overdue without having been tried has lost its job (or never had one). */
+const SWEEP_GRACE_MS = 60_000;
 
 /**
- * Sends the outbox. Each delivery is claimed with a conditional update (queued → delivering),
- * so several processes can share one database; a process that dies leaves "delivering" rows,
- * which are queued again (at-least-once: a receiver may see an event twice, identified by its id
- * and the X-Vigil-Delivery header, never zero times). The outbox is written in the transaction
- * that changes the findings, which is why deliveries are not pg-boss jobs: the embedded database
- * has no pg-boss, and an outbox row cannot be lost between a commit and an enqueue.
+ * Sends the outbox through the job queue. Every outbox row has an "event-delivery" job, queued in
+ * the transaction that wrote the row, so a delivery is as durable as the change it reports; the
+ * queue gives one worker at a time per delivery, retries a job whose worker died, and shows the
+ * work in `vigil jobs`. A failed send is retried on the target's own schedule (exponential
+ * backoff with jitter, Retry-After honoured) by queuing the next attempt as a delayed job with
+ * the row's update; after maxAttempts, or a permanent refusal, the row is dead-lettered.
+ * Delivery is at-least-once: a worker that dies mid-send leaves the row "delivering" and its job
+ * runs again, so a receiver may see an event twice (same event id), never zero times.
  */
 export class Deliverer {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
-  private lastRequeue = 0;
+  private housekeeping: Promise<void> | undefined;
   private readonly now: () => number;
 
   constructor(
     private readonly db: ServiceDb,
     private readonly bus: EventBus,
+    private readonly jobs: JobQueue,
     private readonly options: DelivererOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    bus.onPublish(() => this.wake());
   }
 
   async start(): Promise<void> {
@@ -59,102 +68,71 @@ export class Deliverer {
         .set({ state: "queued" })
         .where("state", "=", "delivering")
         .execute();
-    else await this.requeueAbandoned();
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    await Promise.allSettled([...this.inFlight]);
-  }
-
-  wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      let worked = 0;
-      try {
-        worked = await this.runDue();
-        await this.prune();
-        if (!this.options.sole) await this.requeueAbandoned();
-      } catch (e) {
-        this.options.log?.(`event delivery: ${(e as Error).message}`);
-      }
-      if (!this.running) break;
-      if (worked > 0 || this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.options.pollMs ?? 1000);
-        this.wakeUp = () => {
-          clearTimeout(t);
-          resolve();
-        };
+    await this.jobs.work<DeliveryJob>("event-delivery", this.options.concurrency ?? 4, (job) =>
+      this.attempt(job.data.deliveryId),
+    );
+    await this.sweep();
+    this.timer = setInterval(() => {
+      this.housekeeping ??= this.tidy().finally(() => {
+        this.housekeeping = undefined;
       });
-      this.wakeUp = undefined;
+    }, this.options.sweepMs ?? 60_000);
+    this.timer.unref();
+  }
+
+  /** Stops housekeeping; running sends finish with the queue's stop. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.housekeeping;
+  }
+
+  private async tidy(): Promise<void> {
+    try {
+      await this.sweep();
+      await this.prune();
+    } catch (e) {
+      this.options.log?.(`event delivery: ${(e as Error).message}`);
     }
   }
 
-  /** Deliveries another process claimed and never settled (it died) are queued again. */
-  private async requeueAbandoned(): Promise<void> {
-    if (Date.now() - this.lastRequeue < 30_000) return;
-    this.lastRequeue = Date.now();
-    await this.db
-      .updateTable("event_deliveries")
-      .set({ state: "queued" })
-      .where("state", "=", "delivering")
-      .where("updated_at", "<", this.now() - (this.options.staleMs ?? 10 * 60_000))
-      .execute();
-  }
-
-  /** Delivers what is due now; returns how many deliveries were attempted. */
-  async runDue(): Promise<number> {
-    const concurrency = this.options.concurrency ?? 4;
-    const due = await this.db
+  /**
+   * Queues jobs for deliveries that are overdue and were never tried by one: rows queued by a
+   * version before deliveries were jobs, or by a process without the queue. Rows whose job is
+   * waiting are left alone (the queue drops the duplicate). Returns how many were looked at.
+   */
+  async sweep(): Promise<number> {
+    const rows = await this.db
       .selectFrom("event_deliveries")
-      .select("id")
+      .select(["id", "account_id", "target_name"])
       .where("state", "=", "queued")
-      .where("not_before", "<=", this.now())
-      .orderBy("not_before")
+      .where("not_before", "<=", this.now() - SWEEP_GRACE_MS)
       .orderBy("id")
-      .limit(concurrency * 8)
+      .limit(1000)
       .execute();
-    if (due.length === 0) return 0;
-    const targets = new Map<string, StoredTarget | undefined>();
-    let attempted = 0;
-    for (const { id } of due) {
-      if (!this.running && this.loop) break;
-      while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
-      const claimed = await this.db
-        .updateTable("event_deliveries")
-        .set({ state: "delivering", updated_at: this.now() })
-        .where("id", "=", id)
-        .where("state", "=", "queued")
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue; // another process took it
-      attempted++;
-      const p = this.attempt(Number(id), targets).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
-    }
-    await Promise.allSettled([...this.inFlight]);
-    return attempted;
+    await this.bus.queueDeliveries(this.db, rows);
+    if (rows.length > 0) this.jobs.wake();
+    return rows.length;
   }
 
-  private async attempt(id: number, targets: Map<string, StoredTarget | undefined>): Promise<void> {
+  /** One attempt at delivery `id`: the "event-delivery" job's handler. */
+  async attempt(id: number): Promise<AttemptResult> {
+    // The queue runs one job per delivery at a time; "delivering" here means the worker of an
+    // earlier run of this job died mid-send. A row scheduled later has its own delayed job.
+    const claimed = await this.db
+      .updateTable("event_deliveries")
+      .set({ state: "delivering", updated_at: this.now() })
+      .where("id", "=", id)
+      .where("state", "in", ["queued", "delivering"])
+      .where("not_before", "<=", this.now())
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return { deliveryId: id, result: "not due" };
     const row = await this.db
       .selectFrom("event_deliveries as d")
       .innerJoin("events as e", "e.event_id", "d.event_id")
       .select(["d.account_id", "d.target_name", "d.attempts", "e.body"])
       .where("d.id", "=", id)
       .executeTakeFirstOrThrow();
-    const key = `${row.account_id}\0${row.target_name}`;
-    if (!targets.has(key)) targets.set(key, await this.bus.target(row.account_id, row.target_name));
-    const target = targets.get(key);
+    const target = await this.bus.target(row.account_id, row.target_name);
     const event = JSON.parse(row.body) as VigilEvent;
     const attempts = row.attempts + 1;
     let outcome: DeliveryOutcome;
@@ -162,11 +140,7 @@ export class Deliverer {
       outcome = { result: "permanent", message: `target ${row.target_name} no longer exists` };
     } else {
       try {
-        outcome = await deliver(target, event, {
-          deliveryId: id,
-          env: this.bus.env,
-          now: this.now(),
-        });
+        outcome = await deliver(target, event, { deliveryId: id, env: this.bus.env, now: this.now() });
       } catch (e) {
         outcome = { result: "failed", message: (e as Error).message };
       }
@@ -178,13 +152,19 @@ export class Deliverer {
       last_status: outcome.status ?? null,
       last_error: outcome.message ?? null,
     };
+    const report = {
+      deliveryId: id,
+      attempts,
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+      ...(outcome.message ? { message: outcome.message } : {}),
+    };
     if (outcome.result === "delivered" || outcome.result === "skipped") {
       await this.db
         .updateTable("event_deliveries")
         .set({ ...base, state: outcome.result, delivered_at: now })
         .where("id", "=", id)
         .execute();
-      return;
+      return { ...report, result: outcome.result };
     }
     const cfg = (target?.config ?? {}) as {
       maxAttempts?: number;
@@ -203,7 +183,7 @@ export class Deliverer {
         .where("id", "=", id)
         .execute();
       this.options.log?.(`event ${event.id} to ${row.target_name} dead-lettered: ${why}`);
-      return;
+      return { ...report, result: "dead", ...(why ? { message: why } : {}) };
     }
     const delay = Math.max(
       backoffMs(
@@ -213,11 +193,20 @@ export class Deliverer {
       ),
       Math.min(outcome.retryAfterMs ?? 0, (cfg.maxDelaySeconds ?? 900) * 1000),
     );
-    await this.db
-      .updateTable("event_deliveries")
-      .set({ ...base, state: "queued", not_before: now + delay })
-      .where("id", "=", id)
-      .execute();
+    // The row and its next attempt's job commit together.
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("event_deliveries")
+        .set({ ...base, state: "queued", not_before: now + delay })
+        .where("id", "=", id)
+        .execute();
+      await this.bus.queueDeliveries(
+        trx,
+        [{ id, account_id: row.account_id, target_name: row.target_name }],
+        delay,
+      );
+    });
+    return { ...report, result: "retry", nextAttemptAt: now + delay };
   }
 
   /** Drops old delivered/skipped rows and events no delivery refers to any more. */

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { CompiledQuery, type Kysely } from "kysely";
 import PgBoss from "pg-boss";
+import type { ServiceTables } from "../db/service/schema.js";
 import {
   errorOutput,
   expireSeconds,
@@ -10,6 +12,7 @@ import {
   type JobInfo,
   type JobKind,
   type JobQueue,
+  type JobRequest,
   type JobState,
   type ListJobsQuery,
   retryBackoff,
@@ -34,6 +37,10 @@ interface JobRow {
   completed_on: Date | null;
   output: unknown;
 }
+
+/** pg-boss's "stately" treats jobs without a key as one key; ours limit keyed jobs only. */
+const singletonKey = (kind: JobKind, options: SendOptions) =>
+  options.singletonKey ?? (JOB_KINDS[kind].policy === "stately" ? randomUUID() : undefined);
 
 const ms = (d: Date | null) => (d === null ? null : new Date(d).getTime());
 
@@ -127,11 +134,39 @@ export class PgBossJobQueue implements JobQueue {
       retryLimit: spec.retryLimit,
       retryDelay: retryDelay(kind),
       retryBackoff: retryBackoff(kind),
-      expireInSeconds: expireSeconds(kind),
-      // pg-boss's "stately" treats jobs without a key as one key; ours limit keyed jobs only.
-      singletonKey: options.singletonKey ?? (spec.policy === "stately" ? randomUUID() : undefined),
+      expireInSeconds: expireSeconds(kind, options.expireSeconds),
+      singletonKey: singletonKey(kind, options),
       ...(options.delayMs ? { startAfter: new Date(Date.now() + options.delayMs) } : {}),
     });
+  }
+
+  async sendWithin(trx: Kysely<ServiceTables>, jobs: readonly JobRequest[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = Date.now();
+    // pg-boss runs its insert through the caller's transaction (ON CONFLICT DO NOTHING drops
+    // what the stately policy refuses).
+    const db = {
+      executeSql: async (text: string, values: unknown[]) => ({
+        rows: (await trx.executeQuery(CompiledQuery.raw(text, values))).rows as unknown[],
+      }),
+    };
+    await this.boss.insert(
+      jobs.map(({ kind, data, options = {} }) => ({
+        name: kind,
+        data,
+        retryLimit: JOB_KINDS[kind].retryLimit,
+        retryDelay: retryDelay(kind),
+        retryBackoff: retryBackoff(kind),
+        expireInSeconds: expireSeconds(kind, options.expireSeconds),
+        singletonKey: singletonKey(kind, options),
+        ...(options.delayMs ? { startAfter: new Date(now + options.delayMs).toISOString() } : {}),
+      })),
+      { db },
+    );
+  }
+
+  wake(): void {
+    for (const id of this.workerIds) this.boss.notifyWorker(id);
   }
 
   async work<T>(kind: JobKind, concurrency: number, handler: JobHandler<T>): Promise<void> {

@@ -5,6 +5,9 @@
  * same code either way.
  */
 
+import type { Kysely } from "kysely";
+import type { ServiceTables } from "../db/service/schema.js";
+
 /** pg-boss's job states, used by both backends. */
 export const JOB_STATES = ["created", "retry", "active", "completed", "cancelled", "failed"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -63,6 +66,17 @@ export const JOB_KINDS = {
     policy: "stately",
     description: "rescan a mounted disk (agentless) onto its host's resource",
   },
+  "event-delivery": {
+    retryLimit: 5,
+    retryDelay: 5,
+    backoff: true,
+    // Each job carries its target's attempt timeout plus a minute (see EventBus); this is the
+    // fallback for jobs queued without one.
+    expireSeconds: 120,
+    policy: "stately",
+    description:
+      "send one event to one target (webhook, Slack, Security Hub, command); failed sends retry on the target's schedule, then go to the dead letters",
+  },
   "image-scan": {
     retryLimit: 3,
     retryDelay: 2,
@@ -85,6 +99,15 @@ export interface SendOptions {
   singletonKey?: string;
   /** Not before this many milliseconds from now. */
   delayMs?: number;
+  /** Seconds this job may run before it counts as abandoned (default: the kind's). */
+  expireSeconds?: number;
+}
+
+/** One job to queue with `sendWithin`. */
+export interface JobRequest {
+  kind: JobKind;
+  data: object;
+  options?: SendOptions;
 }
 
 /** A job as `vigil jobs` and the jobs API show it. */
@@ -132,6 +155,13 @@ export interface JobQueue {
   stop(timeoutMs?: number): Promise<void>;
   /** Queues a job; returns its id, or null when the kind's policy dropped it as a duplicate. */
   send(kind: JobKind, data: object, options?: SendOptions): Promise<string | null>;
+  /**
+   * Queues jobs on the caller's transaction of the service database, so they commit (or vanish)
+   * with the rows they are about — the event outbox's deliveries. Call `wake` after the commit.
+   */
+  sendWithin(trx: Kysely<ServiceTables>, jobs: readonly JobRequest[]): Promise<void>;
+  /** This process's workers look for jobs now instead of at their next poll. */
+  wake(): void;
   /** Runs `handler` for jobs of `kind`, `concurrency` at a time, in this process. */
   work<T>(kind: JobKind, concurrency: number, handler: JobHandler<T>): Promise<void>;
   list(query?: ListJobsQuery): Promise<JobInfo[]>;
@@ -161,9 +191,10 @@ export function retryDelaySeconds(spec: { retryDelay: number; backoff: boolean }
  * Seconds an active job may run before it is taken as abandoned: the kind's, unless the operator
  * sets VIGIL_JOB_EXPIRE_SECONDS (small values make crash recovery fast in tests and drills).
  */
-export function expireSeconds(kind: JobKind): number {
+export function expireSeconds(kind: JobKind, requested?: number): number {
   const override = Number(process.env["VIGIL_JOB_EXPIRE_SECONDS"] ?? "");
-  return Number.isFinite(override) && override > 0 ? override : JOB_KINDS[kind].expireSeconds;
+  if (Number.isFinite(override) && override > 0) return override;
+  return requested !== undefined && requested > 0 ? Math.ceil(requested) : JOB_KINDS[kind].expireSeconds;
 }
 
 function retryOverride(): number | undefined {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import type { ServiceDb } from "../db/service/open.js";
-import type { JobsTable } from "../db/service/schema.js";
+import type { JobsTable, ServiceTables } from "../db/service/schema.js";
 import {
   errorOutput,
   expireSeconds,
@@ -11,6 +11,7 @@ import {
   type JobInfo,
   type JobKind,
   type JobQueue,
+  type JobRequest,
   type JobState,
   type ListJobsQuery,
   retryBackoff,
@@ -108,23 +109,44 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async send(kind: JobKind, data: object, options: SendOptions = {}): Promise<string | null> {
-    const spec = JOB_KINDS[kind];
-    const key = options.singletonKey ?? null;
-    if (spec.policy === "stately" && key !== null) {
-      const waiting = await this.db
-        .selectFrom("jobs")
-        .select("id")
-        .where("kind", "=", kind)
-        .where("singleton_key", "=", key)
-        .where("state", "in", WAITING)
-        .executeTakeFirst();
-      if (waiting) return null;
-    }
+    const [id] = await this.insert(this.db, [{ kind, data, options }]);
+    if (!this.stopped) void this.pump();
+    return id ?? null;
+  }
+
+  async sendWithin(trx: Kysely<ServiceTables>, jobs: readonly JobRequest[]): Promise<void> {
+    await this.insert(trx, jobs);
+  }
+
+  wake(): void {
+    if (!this.stopped) void this.pump();
+  }
+
+  /** Inserts jobs (on `db`: the queue's connection or a caller's transaction); null ids were dropped. */
+  private async insert(db: Kysely<ServiceTables>, jobs: readonly JobRequest[]): Promise<(string | null)[]> {
     const now = Date.now();
-    const id = randomUUID();
-    await this.db
-      .insertInto("jobs")
-      .values({
+    const ids: (string | null)[] = [];
+    const rows: Insertable<JobsTable>[] = [];
+    for (const { kind, data, options = {} } of jobs) {
+      const spec = JOB_KINDS[kind];
+      const key = options.singletonKey ?? null;
+      if (spec.policy === "stately" && key !== null) {
+        const waiting = await db
+          .selectFrom("jobs")
+          .select("id")
+          .where("kind", "=", kind)
+          .where("singleton_key", "=", key)
+          .where("state", "in", WAITING)
+          .executeTakeFirst();
+        const queuedHere = rows.some((r) => r.kind === kind && r.singleton_key === key);
+        if (waiting || queuedHere) {
+          ids.push(null);
+          continue;
+        }
+      }
+      const id = randomUUID();
+      ids.push(id);
+      rows.push({
         id,
         kind,
         data: JSON.stringify(data),
@@ -134,16 +156,20 @@ export class SqliteJobQueue implements JobQueue {
         retry_limit: spec.retryLimit,
         retry_delay: retryDelay(kind),
         retry_backoff: retryBackoff(kind) ? 1 : 0,
-        expire_seconds: expireSeconds(kind),
+        expire_seconds: expireSeconds(kind, options.expireSeconds),
         start_after: now + (options.delayMs ?? 0),
         started_at: null,
         completed_at: null,
         created_at: now,
         output: null,
-      })
-      .execute();
-    if (!this.stopped) void this.pump();
-    return id;
+      });
+    }
+    for (let i = 0; i < rows.length; i += 200)
+      await db
+        .insertInto("jobs")
+        .values(rows.slice(i, i + 200))
+        .execute();
+    return ids;
   }
 
   async work<T>(kind: JobKind, concurrency: number, handler: JobHandler<T>): Promise<void> {

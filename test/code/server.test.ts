@@ -103,7 +103,7 @@ describe("code findings on the server", { timeout: 300_000 }, () => {
     fs.find((f) => f.codeVulnerabilityDetails?.detectorId === id);
 
   before(async () => {
-    t = await startTestService({ events: { pollMs: 50 } });
+    t = await startTestService({ events: {} });
     key = await t.service.createKey(ACCOUNT);
     client = new Inspector2Client({ endpoint: t.url, region: "us-east-1", credentials: key, maxAttempts: 1 });
     code = await codeOf({ "app.py": APP, "lib/token.js": TOKEN_JS });

@@ -29,7 +29,7 @@ describe("vigil events and vigil securityhub (CLI)", { timeout: 180_000 }, () =>
   };
 
   before(async () => {
-    t = await startTestService({ events: { pollMs: 50 } });
+    t = await startTestService({ events: {} });
     rx = await startReceiver({ status: 500 });
     const key = await t.service.createKey(ACCOUNT);
     env = {

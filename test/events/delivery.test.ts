@@ -9,7 +9,6 @@ import { createHmac } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Deliverer } from "../../src/events/deliverer.js";
 import { testEvent, type VigilEvent } from "../../src/events/envelope.js";
 import type { Finding } from "../../src/findings/finding.js";
 import { type Credentials, signedFetch } from "../../src/server/client.js";
@@ -96,7 +95,7 @@ describe("event delivery", { timeout: 120_000 }, () => {
 
   before(async () => {
     mkdirSync(commandDir);
-    t = await startTestService({ events: { pollMs: 50, concurrency: 4, commandDir } });
+    t = await startTestService({ events: { concurrency: 4, commandDir } });
     key = await t.service.createKey(ACCOUNT);
     readOnly = await t.service.createKey(ACCOUNT, { readOnly: true });
   });
@@ -584,7 +583,7 @@ describe("event delivery", { timeout: 120_000 }, () => {
     await dropRule("off");
   });
 
-  it("with several servers, takes back only deliveries a dead process left claimed", async () => {
+  it("runs every delivery as a job: a dead worker's delivery is sent again, a lost job is swept back", async () => {
     const rx = await receiver();
     await ok("PUT", "/v1/events/targets/shared", {
       type: "webhook",
@@ -598,52 +597,58 @@ describe("event delivery", { timeout: 120_000 }, () => {
     await rx.until((r) => r.length >= 1);
     const [done] = await deliveries({ state: "delivered" });
     assert.ok(done);
+    const jobOf = async (deliveryId: number) =>
+      (await t.jobs.list({ kind: "event-delivery", limit: 1000 })).filter(
+        (j) => (j.data as { deliveryId: number }).deliveryId === deliveryId,
+      );
+    const [job] = await jobOf(done.id);
+    assert.equal(job?.state, "completed", "the delivery was a job");
+    assert.deepEqual(job?.data, { accountId: ACCOUNT, deliveryId: done.id });
+    assert.equal((job?.output as { result?: string } | undefined)?.result, "delivered");
+
     const db = t.database.db;
-    // One delivery claimed long ago by a process that died, one claimed just now by a live one.
     const row = await db
       .selectFrom("event_deliveries")
       .selectAll()
-      .where("rule_name", "=", "shared")
+      .where("id", "=", done.id)
       .executeTakeFirstOrThrow();
     const { id: _id, ...copy } = row;
-    await db
-      .updateTable("event_deliveries")
-      .set({ state: "delivering", updated_at: Date.now() - 60_000 })
-      .where("id", "=", row.id)
-      .execute();
-    const live = await db
-      .insertInto("event_deliveries")
-      .values({ ...copy, state: "delivering", updated_at: Date.now() })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    const other = new Deliverer(db, t.service.events, { pollMs: 50, staleMs: 30_000 });
-    await other.start();
+    const copyOf = async (state: string, notBefore: number) =>
+      (
+        await db
+          .insertInto("event_deliveries")
+          .values({ ...copy, state, not_before: notBefore, attempts: 0, delivered_at: null })
+          .returning(["id", "account_id", "target_name"])
+          .executeTakeFirstOrThrow()
+      ).id;
+    const stateOf = async (id: number) =>
+      (await db.selectFrom("event_deliveries").select("state").where("id", "=", id).executeTakeFirst())
+        ?.state;
     try {
-      const stateOf = async (id: number) =>
-        (await db.selectFrom("event_deliveries").select("state").where("id", "=", id).executeTakeFirst())
-          ?.state;
-      await waitFor("the abandoned delivery", async () => (await stateOf(row.id)) === "delivered");
-      const before = rx.requests.length;
+      // A worker died mid-send: the row is "delivering" and its job runs again.
+      const claimed = await copyOf("delivering", Date.now());
+      // Already delivered: a stray job for it sends nothing.
+      const settled = await copyOf("delivered", Date.now());
+      await t.service.events.queueDeliveries(
+        db,
+        [claimed, settled].map((id) => ({ id, account_id: row.account_id, target_name: row.target_name })),
+      );
+      t.jobs.wake();
+      await waitFor("the claimed delivery", async () => (await stateOf(claimed)) === "delivered");
+      await t.jobs.idle(["event-delivery"]);
+      assert.equal(((await jobOf(settled))[0]?.output as { result?: string } | undefined)?.result, "not due");
+      // Queued without a job (written by a version before deliveries were jobs): swept into one.
+      const orphan = await copyOf("queued", Date.now() - 120_000);
+      assert.equal((await jobOf(orphan)).length, 0);
+      assert.ok((await t.deliverer!.sweep()) >= 1);
+      await waitFor("the swept delivery", async () => (await stateOf(orphan)) === "delivered");
+      assert.equal((await jobOf(orphan)).length, 1, "one job");
+      assert.equal(await t.deliverer!.sweep(), 0, "nothing left to sweep");
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(rx.requests.length, before, "nothing else sent");
-      const states = await db
-        .selectFrom("event_deliveries")
-        .select(["id", "state"])
-        .where("rule_name", "=", "shared")
-        .execute();
-      assert.equal(
-        states.find((r) => r.id === row.id)?.state,
-        "delivered",
-        "the abandoned one was delivered again",
-      );
-      assert.equal(
-        states.find((r) => r.id === live.id)?.state,
-        "delivering",
-        "the live one was left to its process",
-      );
+      const bodies = rx.requests.map((r) => (JSON.parse(r.body) as { id: string }).id);
+      assert.equal(bodies.length, 3, "the first send, the dead worker's again, the swept one");
+      assert.equal(new Set(bodies).size, 1, "the same event each time (at-least-once)");
     } finally {
-      await other.stop();
-      await db.deleteFrom("event_deliveries").where("id", "=", live.id).execute();
       await dropRule("shared");
     }
   });

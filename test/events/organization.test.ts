@@ -48,7 +48,7 @@ describe("events in an organization", { timeout: 60_000 }, () => {
   };
 
   before(async () => {
-    t = await startTestService({ events: { pollMs: 50 } });
+    t = await startTestService({ events: {} });
     for (const a of [MANAGEMENT, ADMIN, MEMBER, OUTSIDER]) keys[a] = await t.service.createKey(a);
     const org = await t.service.organizations.createOrganization(MANAGEMENT);
     await t.service.organizations.addAccount(org, ADMIN);

@@ -7,6 +7,8 @@ import { freePort } from "./net.js";
 /** A throwaway PostgreSQL server on loopback, started from Debian's `postgresql` binaries. */
 export interface TestPostgres {
   url: string;
+  /** The cluster's data directory (postmaster.pid names the server process). */
+  dataDir: string;
   stop(): void;
 }
 
@@ -51,5 +53,5 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
   };
   process.once("exit", stop);
-  return { url: `postgres://vigil@127.0.0.1:${port}/vigil`, stop };
+  return { url: `postgres://vigil@127.0.0.1:${port}/vigil`, dataDir: data, stop };
 }

@@ -74,7 +74,8 @@ export async function startReceiver(
         res.end(status < 300 ? (behaviour.reply?.(r) ?? "ok") : `failing on purpose (request ${n})`);
         for (const w of waiters.splice(0)) w();
       };
-      if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs);
+      // A held answer must not keep the test process alive after the test.
+      if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs).unref();
       else answer();
     });
   };

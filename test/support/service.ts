@@ -122,13 +122,14 @@ export async function startTestService(
     ...(options.now ? { now: options.now } : {}),
     ...(options.events?.commandDir ? { commandDir: options.events.commandDir } : {}),
   });
-  const deliverer = options.events
-    ? new Deliverer(database.db, service.events, { sole: true, ...options.events })
-    : undefined;
-  await deliverer?.start();
-  // The job queue `vigil serve` would run: image scans and exports go through it.
+  // The job queue `vigil serve` would run: image scans, exports and event deliveries go through it.
   const jobs = openJobQueue(database, { url: options.databaseUrl, sole: true });
   await jobs.start();
+  service.events.useJobs(jobs);
+  const deliverer = options.events
+    ? new Deliverer(database.db, service.events, jobs, { sole: true, ...options.events })
+    : undefined;
+  await deliverer?.start();
   const exports = new Exports(service, join(dataDir, "reports"), jobs);
   const registries = options.registries
     ? new RegistryScanner(service, loadMasterKey(dataDir), {
