@@ -66,7 +66,8 @@ export async function buildVariants(
     id: "__RID__",
     partition: "vigil",
     region: "local",
-    details: {},
+    // No tags or details: as a stored resource without them is re-evaluated (the bodies must be
+    // what reconcile writes, or every seeded finding would count as changed).
   };
   const ctx = { accountId: ACCOUNT, region: "local", resource, now: new Date().toISOString() };
   // Matches per package, to assemble inventories of about FINDINGS_PER_RESOURCE findings.

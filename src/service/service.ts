@@ -1,11 +1,25 @@
 import { createHash, randomUUID } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type Expression, type Insertable, type Kysely, type Selectable, type SqlBool, sql } from "kysely";
+import {
+  type Expression,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  sql,
+  type Updateable,
+} from "kysely";
 import { normalizeEcosystem, normalizePackageName } from "../advisories/normalize.js";
 import type { AdvisoryStore } from "../advisories/store.js";
+import type { AdvisoryReader } from "../advisories/types.js";
 import { codeFindingsOf, type SubmittedCode } from "../code/submitted.js";
 import type { ServiceDatabase, ServiceDb } from "../db/service/open.js";
-import type { FiltersTable, FindingHistoryTable, ServiceTables } from "../db/service/schema.js";
+import type {
+  FiltersTable,
+  FindingHistoryTable,
+  FindingsTable,
+  ServiceTables,
+} from "../db/service/schema.js";
 import { EventBus } from "../events/bus.js";
 import {
   coverageEvent,
@@ -18,7 +32,7 @@ import { fillOsEcosystem } from "../extractors/inventory.js";
 import type { OsInfo, Package } from "../extractors/types.js";
 import { type Finding, type FindingResource, toFinding } from "../findings/finding.js";
 import { type ReachableRange, toNetworkFindings } from "../findings/network.js";
-import { matchInventory } from "../matching/match.js";
+import { type Match, matchInventory } from "../matching/match.js";
 import type { ResourceContext } from "../scoring/context.js";
 import { criteriaWhere, type FilterCriteria, findingMatches, SORT_COLUMNS } from "./criteria.js";
 import { denied, notFound, validation } from "./errors.js";
@@ -180,6 +194,86 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * What the resources of one reevaluate() call share. The advisory store is refreshed once, before
+ * the targets are chosen (its affected/advisory lookups are cached until then anyway), so within
+ * the call a lookup gives the same answer every time: NVD/KEV/EPSS are read once per CVE, and a
+ * package list identical to one already matched (hosts built from one image) reuses its matches.
+ */
+interface ReevaluationMemo {
+  store: AdvisoryReader;
+  match(packages: readonly Package[]): Match[];
+}
+
+/** Distinct package lists whose matches one reevaluate() call keeps (bounds its memory). */
+const MEMO_INVENTORIES = 64;
+
+function reevaluationMemo(store: AdvisoryReader): ReevaluationMemo {
+  const once = <V>(get: (id: string) => V) => {
+    const seen = new Map<string, V>();
+    return (id: string): V => {
+      if (seen.has(id)) return seen.get(id) as V;
+      const v = get(id);
+      seen.set(id, v);
+      return v;
+    };
+  };
+  const reader: AdvisoryReader = {
+    affected: (ecosystem, name) => store.affected(ecosystem, name),
+    advisory: (id) => store.advisory(id),
+    cvss: once((id) => store.cvss(id)),
+    kev: once((id) => store.kev(id)),
+    epss: once((id) => store.epss(id)),
+  };
+  // Keyed by the packages' JSON: equal keys are equal package lists, so equal matches.
+  const matched = new Map<string, Match[]>();
+  return {
+    store: reader,
+    match(packages) {
+      const key = JSON.stringify(packages);
+      let hit = matched.get(key);
+      if (!hit) {
+        hit = matchInventory(packages, reader).matches;
+        if (matched.size >= MEMO_INVENTORIES) matched.delete(matched.keys().next().value!);
+        matched.set(key, hit);
+      }
+      return hit;
+    },
+  };
+}
+
+/** PostgreSQL types of the findings columns a re-evaluation rewrites (batched updates cast to them). */
+const PG_FINDING_TYPES: Record<string, string> = {
+  finding_arn: "text",
+  account_id: "text",
+  resource_id: "text",
+  resource_type: "text",
+  status: "text",
+  severity: "text",
+  severity_rank: "integer",
+  inspector_score: "double precision",
+  type: "text",
+  title: "text",
+  vulnerability_id: "text",
+  vulnerability_source: "text",
+  vendor_severity: "text",
+  package_name: "text",
+  source_layer: "text",
+  fix_available: "text",
+  exploit_available: "text",
+  epss_score: "double precision",
+  ecr_repository: "text",
+  ecr_registry: "text",
+  ecr_pushed_at: "bigint",
+  network_protocol: "text",
+  component_type: "text",
+  last_observed_at: "bigint",
+  updated_at: "bigint",
+  suppressed_by: "text",
+  open: "integer",
+  body: "text",
+};
 
 interface PageToken {
   /** Sort column value and finding ARN of the last row returned. */
@@ -701,7 +795,7 @@ export class VigilService {
     accountId: string,
     resource: FindingResource,
     inventory: SubmittedInventory,
-    opts: { observed: boolean; now: number; initialScan?: boolean },
+    opts: { observed: boolean; now: number; initialScan?: boolean; memo?: ReevaluationMemo },
   ): Promise<ReconcileResult> {
     const now = opts.now;
     // Events are built only when a rule of the account may want them.
@@ -719,7 +813,10 @@ export class VigilService {
         },
         now,
       );
-    const { matches } = matchInventory(inventory.packages, this.advisories);
+    const store = opts.memo?.store ?? this.advisories;
+    const matches = opts.memo
+      ? opts.memo.match(inventory.packages)
+      : matchInventory(inventory.packages, store).matches;
     const context = await this.resourceContext(accountId, resource);
     const ctx = {
       accountId,
@@ -731,7 +828,7 @@ export class VigilService {
     };
     const fresh = new Map<string, Finding>();
     for (const m of matches) {
-      const f = toFinding(m, this.advisories, ctx);
+      const f = toFinding(m, store, ctx);
       fresh.set(f.findingArn, f);
     }
     for (const f of toNetworkFindings(context.reachable ?? [], ctx)) fresh.set(f.findingArn, f);
@@ -754,15 +851,17 @@ export class VigilService {
     };
     let published = 0;
     await this.db.transaction().execute(async (trx) => {
+      // Every column: a changed finding's update then writes only the columns that differ.
       const stored = await trx
         .selectFrom("findings")
-        .select(["finding_arn", "open", "status", "suppressed_by", "body", "first_observed_at", "severity"])
+        .selectAll()
         .where("account_id", "=", accountId)
         .where("resource_id", "=", resource.id)
         .execute();
       const byArn = new Map(stored.map((r) => [r.finding_arn, r]));
       const inserts: ReturnType<typeof findingRow>[] = [];
       const observedAgain: string[] = [];
+      const updates: { prev: FindingRow; row: Updateable<FindingsTable> }[] = [];
       for (const [arn, f] of fresh) {
         const prev = byArn.get(arn);
         const suppressor = suppressors.find((flt) =>
@@ -816,9 +915,9 @@ export class VigilService {
                 ? `severity ${prev.severity} → ${f.severity}`
                 : null,
         });
-        await trx
-          .updateTable("findings")
-          .set({
+        updates.push({
+          prev,
+          row: {
             ...findingColumns(f),
             status,
             suppressed_by: suppressedBy,
@@ -826,10 +925,10 @@ export class VigilService {
             body,
             updated_at: now,
             ...(opts.observed || prev.open === 0 ? { last_observed_at: now } : {}),
-          })
-          .where("finding_arn", "=", arn)
-          .execute();
+          },
+        });
       }
+      await this.updateFindings(trx, updates);
       for (const part of chunks(inserts, 200)) await trx.insertInto("findings").values(part).execute();
       for (const part of chunks(observedAgain, SCAN_BATCH)) {
         await trx
@@ -888,6 +987,58 @@ export class VigilService {
     });
     if (published) this.events.notify();
     return result;
+  }
+
+  /**
+   * Rewrites changed findings inside the caller's transaction (each row's new values, `prev` as
+   * read in it). SQLite: one UPDATE per finding setting only the columns whose value differs (the
+   * same row results; an indexed column left out of SET costs no index maintenance, which is most
+   * of an UPDATE's time), safe because a write transaction there sees no concurrent writer.
+   * PostgreSQL: every column as before (concurrent writers may change a row after our read), one
+   * UPDATE … FROM (VALUES …) per chunk instead of a round trip per finding.
+   */
+  private async updateFindings(
+    trx: Kysely<ServiceTables>,
+    updates: { prev: FindingRow; row: Updateable<FindingsTable> }[],
+  ): Promise<void> {
+    if (this.database.dialect !== "postgres") {
+      for (const { prev, row } of updates) {
+        const set: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(row))
+          if (k === "updated_at" || v !== prev[k as keyof FindingRow]) set[k] = v;
+        await trx
+          .updateTable("findings")
+          .set(set as Updateable<FindingsTable>)
+          .where("finding_arn", "=", prev.finding_arn)
+          .execute();
+      }
+      return;
+    }
+    // Rows with and without last_observed_at go in separate statements (a column list each).
+    const groups = new Map<string, Record<string, unknown>[]>();
+    for (const { row } of updates) {
+      // As kysely's set(): an undefined value leaves its column alone.
+      const cols = Object.keys(row)
+        .filter((k) => row[k as keyof typeof row] !== undefined)
+        .sort()
+        .join(",");
+      const group = groups.get(cols) ?? [];
+      group.push(row);
+      groups.set(cols, group);
+    }
+    for (const [key, rows] of groups) {
+      const cols = key.split(",");
+      for (const c of cols) if (!PG_FINDING_TYPES[c]) throw new Error(`findings.${c}: no PostgreSQL type`);
+      const set = cols.filter((c) => c !== "finding_arn");
+      for (const part of chunks(rows, 200)) {
+        const values = part.map(
+          (r) => sql`(${sql.join(cols.map((c) => sql`cast(${r[c]} as ${sql.raw(PG_FINDING_TYPES[c]!)})`))})`,
+        );
+        await sql`update findings set ${sql.join(set.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
+          from (values ${sql.join(values)}) as v(${sql.join(cols.map((c) => sql.ref(c)))})
+          where findings.finding_arn = v.finding_arn`.execute(trx);
+      }
+    }
   }
 
   /** Appends finding status changes (the console's finding history), inside the caller's transaction. */
@@ -1109,7 +1260,7 @@ export class VigilService {
     accountId: string,
     resourceId: string,
     now = this.now(),
-    options: { onlyMonitored?: boolean } = {},
+    options: { onlyMonitored?: boolean; memo?: ReevaluationMemo } = {},
   ): Promise<ReconcileResult | undefined> {
     const r = await this.db
       .selectFrom("resources")
@@ -1132,7 +1283,11 @@ export class VigilService {
       ...(Object.keys(tags).length ? { tags } : {}),
       ...(Object.keys(details).length ? { details } : {}),
     };
-    return this.reconcile(accountId, resource, inv, { observed: false, now });
+    return this.reconcile(accountId, resource, inv, {
+      observed: false,
+      now,
+      ...(options.memo ? { memo: options.memo } : {}),
+    });
   }
 
   /**
@@ -1162,8 +1317,9 @@ export class VigilService {
       ms: 0,
     };
     const now = this.now();
+    const memo = reevaluationMemo(this.advisories);
     for (const [accountId, resourceId] of plan.targets) {
-      const r = await this.reevaluateResource(accountId, resourceId, now, { onlyMonitored: true });
+      const r = await this.reevaluateResource(accountId, resourceId, now, { onlyMonitored: true, memo });
       if (!r) continue;
       out.resources++;
       out.opened += r.opened;
