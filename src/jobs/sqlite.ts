@@ -6,6 +6,7 @@ import {
   errorOutput,
   expireSeconds,
   IDLE_HORIZON_MS,
+  JOB_KIND_NAMES,
   JOB_KINDS,
   type JobHandler,
   type JobInfo,
@@ -272,7 +273,13 @@ export class SqliteJobQueue implements JobQueue {
   /** Abandoned jobs (active past their expiry) fail and retry; old finished jobs are deleted. */
   private async maintain(): Promise<void> {
     const now = Date.now();
-    const active = await this.db.selectFrom("jobs").selectAll().where("state", "=", "active").execute();
+    // kind IN (…) lets the jobs_due index find the active ones without reading the finished.
+    const active = await this.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("kind", "in", JOB_KIND_NAMES)
+      .where("state", "=", "active")
+      .execute();
     for (const r of active) {
       if (r.started_at !== null && Number(r.started_at) + Number(r.expire_seconds) * 1000 < now)
         await this.settleFailure(r, new Error(`expired: still active after ${r.expire_seconds} s`));
@@ -305,15 +312,22 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private async claim(kind: JobKind): Promise<Row | undefined> {
-    const candidates = await this.db
-      .selectFrom("jobs")
-      .selectAll()
-      .where("kind", "=", kind)
-      .where("state", "in", WAITING)
-      .where("start_after", "<=", Date.now())
-      .orderBy("created_at")
-      .limit(20)
-      .execute();
+    // Due first, per state: each query reads the jobs_due index in order and stops at the limit
+    // (one query over both states would sort, or scan, every waiting and finished job).
+    const now = Date.now();
+    const due = async (state: string) =>
+      this.db
+        .selectFrom("jobs")
+        .selectAll()
+        .where("kind", "=", kind)
+        .where("state", "=", state)
+        .where("start_after", "<=", now)
+        .orderBy("start_after")
+        .limit(20)
+        .execute();
+    const candidates = [...(await due("created")), ...(await due("retry"))]
+      .sort((a, b) => Number(a.start_after) - Number(b.start_after))
+      .slice(0, 20);
     for (const c of candidates) {
       if (JOB_KINDS[kind].policy === "stately" && c.singleton_key !== null) {
         const running = await this.db

@@ -15,6 +15,7 @@ import { freePort } from "../support/net.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
 import { startVigilServe, startVigilWorker, type VigilProcess } from "../support/vigil-process.js";
+import { waitFor } from "../support/wait.js";
 
 describe("SIGKILL of a worker in the middle of an event delivery (PostgreSQL)", { timeout: 300_000 }, () => {
   const tmp = tempDir("delivery-crash");
@@ -23,16 +24,6 @@ describe("SIGKILL of a worker in the middle of an event delivery (PostgreSQL)", 
   let pg: TestPostgres;
   let rx: Receiver;
   const processes: VigilProcess[] = [];
-
-  const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   before(async () => {
     // Abandoned jobs are noticed after 4 s instead of the target's timeout plus a minute.

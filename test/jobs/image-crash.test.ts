@@ -22,6 +22,7 @@ import { freePort } from "../support/net.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { startVigilServe, startVigilWorker, type VigilProcess } from "../support/vigil-process.js";
+import { waitFor } from "../support/wait.js";
 
 const ACCOUNT = "123456789012";
 
@@ -33,6 +34,7 @@ describe("SIGKILL of a worker in the middle of an image scan (PostgreSQL)", { ti
   let registry: TestRegistry;
   const processes: VigilProcess[] = [];
 
+  const waitLong = <T>(what: string, check: () => Promise<T | undefined>) => waitFor(what, check, 240_000);
   const jobsOf = async (): Promise<JobInfo[]> => {
     const database = await openServiceDatabase({ dataDir, url: pg.url });
     const q = openJobQueue(database, { url: pg.url, passive: true });
@@ -42,15 +44,6 @@ describe("SIGKILL of a worker in the middle of an image scan (PostgreSQL)", { ti
     } finally {
       await q.stop(500);
       await database.close();
-    }
-  };
-  const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 240_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
     }
   };
 
@@ -109,7 +102,7 @@ describe("SIGKILL of a worker in the middle of an image scan (PostgreSQL)", { ti
 
     const first = await startVigilWorker(dataDir, ["--database", pg.url, "--concurrency", "1"]);
     processes.push(first);
-    await waitFor("the scan to start", async () =>
+    await waitLong("the scan to start", async () =>
       (await jobsOf()).find((j) => j.id === jobId && j.state === "active") ? true : undefined,
     );
     // In the middle of the pull and inventory.
@@ -122,7 +115,7 @@ describe("SIGKILL of a worker in the middle of an image scan (PostgreSQL)", { ti
     // The job is retried once its claim expires; while the dead worker's lease on the repository
     // lasts, the retry defers to a follow-up job (named in its output), which scans.
     const settled = async (id: string): Promise<JobInfo> =>
-      waitFor(`job ${id}`, async () => {
+      waitLong(`job ${id}`, async () => {
         const job = (await jobsOf()).find((j) => j.id === id);
         return job && (job.state === "completed" || job.state === "failed") ? job : undefined;
       });
