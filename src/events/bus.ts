@@ -67,6 +67,28 @@ export interface DeliveryView {
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /** How long compiled rules are trusted before re-reading (other processes may change them). */
 const RULES_TTL_MS = 5_000;
+
+/** Values read from the database and trusted for RULES_TTL_MS (other processes may change them). */
+class BriefCache<V> {
+  private readonly entries = new Map<string, { at: number; value: V }>();
+
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && Date.now() - hit.at < RULES_TTL_MS) return hit.value;
+    const at = Date.now();
+    const value = await load();
+    this.entries.set(key, { at, value });
+    return value;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
 /** The rule name of deliveries made by `vigil events test`. */
 export const TEST_RULE = "(test)";
 
@@ -85,11 +107,11 @@ function checkName(kind: string, name: string): void {
  * events some enabled rule matches are stored at all.
  */
 export class EventBus {
-  private readonly rules = new Map<string, { at: number; rules: CompiledRule[] }>();
-  private readonly admins = new Map<string, { at: number; admin: string | undefined }>();
+  private readonly rules = new BriefCache<CompiledRule[]>();
+  private readonly admins = new BriefCache<string | undefined>();
+  private readonly attemptSeconds = new BriefCache<number>();
   private readonly listeners: (() => void)[] = [];
   private jobs: JobQueue | undefined;
-  private readonly attemptSeconds = new Map<string, { at: number; seconds: number }>();
 
   constructor(
     private readonly db: ServiceDb,
@@ -100,40 +122,36 @@ export class EventBus {
     },
   ) {}
 
-  private async ownRules(accountId: string, db: Kysely<ServiceTables>): Promise<CompiledRule[]> {
-    const now = Date.now();
-    const hit = this.rules.get(accountId);
-    if (hit && now - hit.at < RULES_TTL_MS) return hit.rules;
-    const rows = await db
-      .selectFrom("event_rules")
-      .select(["name", "pattern", "targets"])
-      .where("account_id", "=", accountId)
-      .where("enabled", "=", 1)
-      .orderBy("name")
-      .execute();
-    const rules = rows.map((r) => ({
-      owner: accountId,
-      name: r.name,
-      targets: JSON.parse(r.targets) as string[],
-      matches: compilePattern(JSON.parse(r.pattern)),
-    }));
-    this.rules.set(accountId, { at: now, rules });
-    return rules;
+  private ownRules(accountId: string, db: Kysely<ServiceTables>): Promise<CompiledRule[]> {
+    return this.rules.get(accountId, async () => {
+      const rows = await db
+        .selectFrom("event_rules")
+        .select(["name", "pattern", "targets"])
+        .where("account_id", "=", accountId)
+        .where("enabled", "=", 1)
+        .orderBy("name")
+        .execute();
+      const rules = rows.map((r) => ({
+        owner: accountId,
+        name: r.name,
+        targets: JSON.parse(r.targets) as string[],
+        matches: compilePattern(JSON.parse(r.pattern)),
+      }));
+      return rules;
+    });
   }
 
   /** The delegated administrator an account is an associated member of, if any. */
-  private async adminOf(accountId: string, db: Kysely<ServiceTables>): Promise<string | undefined> {
-    const now = Date.now();
-    const hit = this.admins.get(accountId);
-    if (hit && now - hit.at < RULES_TTL_MS) return hit.admin;
-    const row = await db
-      .selectFrom("members")
-      .select("admin_account_id")
-      .where("account_id", "=", accountId)
-      .where("relationship_status", "=", "ENABLED")
-      .executeTakeFirst();
-    this.admins.set(accountId, { at: now, admin: row?.admin_account_id });
-    return row?.admin_account_id;
+  private adminOf(accountId: string, db: Kysely<ServiceTables>): Promise<string | undefined> {
+    return this.admins.get(accountId, async () => {
+      const row = await db
+        .selectFrom("members")
+        .select("admin_account_id")
+        .where("account_id", "=", accountId)
+        .where("relationship_status", "=", "ENABLED")
+        .executeTakeFirst();
+      return row?.admin_account_id;
+    });
   }
 
   /**
@@ -204,21 +222,19 @@ export class EventBus {
   }
 
   /** A target's per-attempt timeout in seconds (cached briefly: read once per publish burst). */
-  private async attemptTimeout(db: Kysely<ServiceTables>, accountId: string, name: string): Promise<number> {
-    const key = `${accountId}\0${name}`;
-    const now = Date.now();
-    const hit = this.attemptSeconds.get(key);
-    if (hit && now - hit.at < RULES_TTL_MS) return hit.seconds;
-    const r = await db
-      .selectFrom("event_targets")
-      .select("config")
-      .where("account_id", "=", accountId)
-      .where("name", "=", name)
-      .executeTakeFirst();
-    const configured = r ? (JSON.parse(r.config) as { timeoutSeconds?: unknown }).timeoutSeconds : undefined;
-    const seconds = typeof configured === "number" ? configured : 30;
-    this.attemptSeconds.set(key, { at: now, seconds });
-    return seconds;
+  private attemptTimeout(db: Kysely<ServiceTables>, accountId: string, name: string): Promise<number> {
+    return this.attemptSeconds.get(`${accountId}\0${name}`, async () => {
+      const r = await db
+        .selectFrom("event_targets")
+        .select("config")
+        .where("account_id", "=", accountId)
+        .where("name", "=", name)
+        .executeTakeFirst();
+      const configured = r
+        ? (JSON.parse(r.config) as { timeoutSeconds?: unknown }).timeoutSeconds
+        : undefined;
+      return typeof configured === "number" ? configured : 30;
+    });
   }
 
   /**
